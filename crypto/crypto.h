@@ -1,0 +1,106 @@
+/*
+ * crypto.h - the contract of crypto/, the layer that keeps secrets.
+ *
+ * Other folders include only this header (and the public sealdb.h). It
+ * offers the cipher table, the AEGIS back ends for tests and benchmarks, CPU
+ * feature detection, constant-time helpers and locked memory for keys.
+ *
+ * Invariants:
+ * - Key bytes live only in memory from crypto_secure_alloc (locked, guarded,
+ *   wiped on free) or in OpenSSL's cipher contexts (cleansed when freed).
+ * - Nothing in this folder prints or logs key material or plaintext.
+ * - The AEGIS dispatch table is chosen once per process (the only global
+ *   mutable state of the library) and is read-only afterwards.
+ */
+#ifndef SEALDB_CRYPTO_H
+#define SEALDB_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealdb.h"
+
+/* ---- cipher descriptions ------------------------------------------------ */
+
+typedef struct cipher_desc {
+    sealdb_cipher_id id;
+    const char *name;  /* canonical name, "aegis128l" */
+    uint8_t key_bytes;
+    uint8_t nonce_bytes;
+    uint8_t is_aegis;
+} cipher_desc;
+
+/* The description of a cipher id, or NULL if the id is unknown. */
+const cipher_desc *cipher_desc_of(sealdb_cipher_id id);
+
+/* ---- AEGIS back ends ---------------------------------------------------- */
+
+/* One AEGIS variant on one back end. Both functions accept in-place
+ * operation (output == input) and tag lengths 16 and 32. decrypt returns 0,
+ * or -1 after wiping the output when the tag does not verify. Lengths are
+ * not checked here; callers enforce the 2^61-1 byte limit. */
+typedef struct aegis_impl {
+    sealdb_backend backend;
+    void (*encrypt)(uint8_t *c, uint8_t *tag, size_t tag_len, const uint8_t *m, size_t msg_len,
+                    const uint8_t *ad, size_t ad_len, const uint8_t *nonce, const uint8_t *key);
+    int (*decrypt)(uint8_t *m, const uint8_t *c, size_t msg_len, const uint8_t *tag,
+                   size_t tag_len, const uint8_t *ad, size_t ad_len, const uint8_t *nonce,
+                   const uint8_t *key);
+} aegis_impl;
+
+/* The implementation of an AEGIS cipher on a back end, or NULL when the
+ * cipher is not AEGIS or the back end cannot run on this CPU or build.
+ * SEALDB_BACKEND_AUTO gives the fastest available one, honouring the
+ * SEALDB_AEGIS_BACKEND=portable environment override. */
+const aegis_impl *aegis_impl_get(sealdb_cipher_id id, sealdb_backend backend);
+
+/* Per back end tables, indexed by cipher id; entries for non-AEGIS ids are
+ * NULL. The hardware tables must only be used after the CPU check. */
+const aegis_impl *aegis_soft_impl(sealdb_cipher_id id);
+const aegis_impl *aegis_aesni_impl(sealdb_cipher_id id);
+const aegis_impl *aegis_vaes_impl(sealdb_cipher_id id);    /* X2/X4 on 256-bit VAES */
+const aegis_impl *aegis_vaes512_impl(sealdb_cipher_id id); /* X4 on 512-bit VAES */
+
+/* ---- CPU features -------------------------------------------------------- */
+
+#define CPU_AESNI 1u  /* AES-NI and AVX usable (OS saves the YMM state) */
+#define CPU_VAES256 2u /* VAES with AVX2 on 256-bit registers */
+#define CPU_VAES512 4u /* VAES with AVX-512F/BW on 512-bit registers */
+
+/* Bit set of CPU_* features of the running CPU, detected once. */
+unsigned cpu_features(void);
+
+/* ---- errors -------------------------------------------------------------- */
+
+/* Fills err (if not NULL) with code and a printf-style message; returns code.
+ * Callers must never pass key material as an argument. */
+int error_set(sealdb_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- constant-time helpers and secure memory ---------------------------- */
+
+/* Wipes n bytes in a way the compiler cannot remove. */
+void crypto_wipe(void *p, size_t n);
+
+/* 1 if the n bytes at a and b are equal, else 0; time depends on n only. */
+int crypto_ct_equal(const void *a, const void *b, size_t n);
+
+/* Decodes hex text (surrounding whitespace ignored) into out, in time that
+ * depends only on the text's length. Returns SEALDB_OK and the byte count in
+ * *out_len, or SEALDB_EHEX with *bad_pos = index (in the trimmed text) of the
+ * first non-hex character, or the digit count when it is odd (*bad_pos =
+ * SIZE_MAX then). out must hold out_cap bytes; longer keys report their
+ * decoded length in *out_len without writing past out_cap. */
+int crypto_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *hex,
+                      size_t *bad_pos);
+
+/* Locked, guarded memory for keys; NULL when it cannot be had. Freed memory
+ * is wiped first. */
+void *crypto_secure_alloc(size_t n);
+void crypto_secure_free(void *p);
+
+/* Makes sure the crypto libraries are initialised (idempotent, thread-safe).
+ * Returns 0, or -1 if the OS random source is unusable. */
+int crypto_init(void);
+
+#endif /* SEALDB_CRYPTO_H */

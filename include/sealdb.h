@@ -1,0 +1,236 @@
+/*
+ * sealdb.h - the public interface of sealdb, an encrypted, SQLite-compatible
+ * storage engine library.
+ *
+ * This header is the manual. Every function says what it does, what each
+ * argument means and which error codes it returns.
+ *
+ * Conventions
+ * - Functions return an int: SEALDB_OK (0) on success, or one of the
+ *   SEALDB_E* codes below. Results come back through out-parameters.
+ * - Functions that validate user input (names, keys) take an optional
+ *   `sealdb_error *err`. When it is not NULL and the call fails, err->code is
+ *   the returned code and err->message says what failed and what is expected,
+ *   e.g. "key is 31 bytes; aes256gcm expects 32". Messages never contain key
+ *   material. Pass NULL when the code alone is enough.
+ * - Secrets (keys) are copied into locked memory owned by the library and
+ *   wiped when the owning object is closed. The caller may wipe its own copy
+ *   as soon as the call that took it returns.
+ */
+#ifndef SEALDB_H
+#define SEALDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SEALDB_API __attribute__((visibility("default")))
+#else
+#define SEALDB_API
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------- */
+
+#define SEALDB_VERSION_MAJOR 0
+#define SEALDB_VERSION_MINOR 1
+#define SEALDB_VERSION_PATCH 0
+#define SEALDB_VERSION_STRING "0.1.0"
+
+/* Returns the library's version string, "MAJOR.MINOR.PATCH". It is the
+ * version of the library actually loaded, which may differ from the
+ * SEALDB_VERSION_STRING a program was compiled against. */
+SEALDB_API const char *sealdb_version(void);
+
+/* ------------------------------------------------------------------------- */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------- */
+
+#define SEALDB_OK 0       /* success */
+#define SEALDB_EINVAL 1   /* a bad argument: NULL where an object is required, ... */
+#define SEALDB_ENOMEM 2   /* out of memory, or locked memory could not be had */
+#define SEALDB_ECIPHER 3  /* unknown cipher name or id */
+#define SEALDB_EKEYLEN 4  /* key of the wrong length for the cipher */
+#define SEALDB_EHEX 5     /* key text is not valid hexadecimal */
+#define SEALDB_EAUTH 6    /* authentication failed: wrong key, or data tampered */
+#define SEALDB_EBACKEND 7 /* the requested cipher back end is not available here */
+#define SEALDB_ETOOBIG 8  /* input longer than the cipher allows */
+#define SEALDB_ECRYPTO 9  /* the underlying crypto library failed unexpectedly */
+
+/* Size of sealdb_error.message, terminating NUL included. */
+#define SEALDB_ERRMSG_MAX 256
+
+/* Details of a failed call. */
+typedef struct sealdb_error {
+    int code;                         /* the SEALDB_E* code the call returned */
+    char message[SEALDB_ERRMSG_MAX];  /* what failed and what is expected */
+} sealdb_error;
+
+/* Returns a short, static description of an error code ("authentication
+ * failed: wrong key or tampered data"). Unknown codes give "unknown error".
+ * Never NULL. */
+SEALDB_API const char *sealdb_strerror(int code);
+
+/* ------------------------------------------------------------------------- */
+/* Ciphers                                                                   */
+/*                                                                           */
+/* Eight AEAD ciphers seal database pages. Their ids are the ones stored in  */
+/* the header of Turso Database's encrypted files, so they never change.     */
+/* Every cipher here uses a 16-byte tag.                                     */
+/*                                                                           */
+/*   cipher      id  key  nonce  notes                                       */
+/*   aes128gcm    1   16   12    AES-128-GCM (OpenSSL)                       */
+/*   aes256gcm    2   32   12    AES-256-GCM (OpenSSL)                       */
+/*   aegis256     3   32   32    AEGIS-256                                   */
+/*   aegis256x2   4   32   32    AEGIS-256X2 (two parallel lanes)            */
+/*   aegis256x4   5   32   32    AEGIS-256X4 (four parallel lanes)           */
+/*   aegis128l    6   16   16    AEGIS-128L                                  */
+/*   aegis128x2   7   16   16    AEGIS-128X2                                 */
+/*   aegis128x4   8   16   16    AEGIS-128X4                                 */
+/*                                                                           */
+/* The AEGIS ciphers follow the CFRG AEGIS specification with 128-bit tags.  */
+/* ------------------------------------------------------------------------- */
+
+typedef enum sealdb_cipher_id {
+    SEALDB_AES128GCM = 1,
+    SEALDB_AES256GCM = 2,
+    SEALDB_AEGIS256 = 3,
+    SEALDB_AEGIS256X2 = 4,
+    SEALDB_AEGIS256X4 = 5,
+    SEALDB_AEGIS128L = 6,
+    SEALDB_AEGIS128X2 = 7,
+    SEALDB_AEGIS128X4 = 8
+} sealdb_cipher_id;
+
+#define SEALDB_CIPHER_MIN 1
+#define SEALDB_CIPHER_MAX 8
+
+#define SEALDB_TAG_BYTES 16       /* tag size of every cipher */
+#define SEALDB_MAX_KEY_BYTES 32   /* largest key of any cipher */
+#define SEALDB_MAX_NONCE_BYTES 32 /* largest nonce of any cipher */
+
+/* Finds a cipher by name. Names are case-insensitive, and '-' or '_' may
+ * separate their parts: "aegis256", "AEGIS-256", "aes_256_gcm" and
+ * "aes-256-gcm" are all accepted. Leading and trailing whitespace is ignored.
+ *
+ * name  the cipher's name, NUL-terminated
+ * id    receives the cipher's id on success
+ * err   optional details on failure
+ *
+ * Returns SEALDB_OK; SEALDB_ECIPHER if no cipher has that name (the message
+ * lists the valid names); SEALDB_EINVAL if name or id is NULL. */
+SEALDB_API int sealdb_cipher_lookup(const char *name, sealdb_cipher_id *id, sealdb_error *err);
+
+/* The canonical name of a cipher ("aegis128l"), or NULL for an unknown id. */
+SEALDB_API const char *sealdb_cipher_name(sealdb_cipher_id id);
+
+/* Key, nonce and tag sizes in bytes of a cipher; 0 for an unknown id. */
+SEALDB_API size_t sealdb_cipher_key_bytes(sealdb_cipher_id id);
+SEALDB_API size_t sealdb_cipher_nonce_bytes(sealdb_cipher_id id);
+SEALDB_API size_t sealdb_cipher_tag_bytes(sealdb_cipher_id id);
+
+/* Implementations of a cipher. AUTO picks the fastest one this CPU runs,
+ * once per process; the environment variable SEALDB_AEGIS_BACKEND=portable
+ * makes AUTO pick the portable one for every AEGIS cipher (used by tests). */
+typedef enum sealdb_backend {
+    SEALDB_BACKEND_AUTO = 0,
+    SEALDB_BACKEND_PORTABLE = 1, /* AEGIS in plain C, constant time, no table lookups */
+    SEALDB_BACKEND_AESNI = 2,    /* AEGIS on x86 AES-NI instructions */
+    SEALDB_BACKEND_VAES = 3,     /* AEGIS X2/X4 on x86 VAES with 256/512-bit registers */
+    SEALDB_BACKEND_OPENSSL = 4   /* AES-GCM through OpenSSL (the only GCM back end) */
+} sealdb_backend;
+
+/* The name of a back end ("portable", "aesni", "vaes", "openssl", "auto"),
+ * or NULL for an unknown value. */
+SEALDB_API const char *sealdb_backend_name(sealdb_backend backend);
+
+/* Whether this CPU and build can run a back end for a cipher: 1 or 0. */
+SEALDB_API int sealdb_backend_available(sealdb_cipher_id id, sealdb_backend backend);
+
+/* A cipher with its key, ready to seal and open messages. Opaque. */
+typedef struct sealdb_cipher sealdb_cipher;
+
+/* Creates a cipher object holding a copy of the key in locked memory.
+ *
+ * out      receives the new object; set to NULL on failure
+ * id       which cipher
+ * backend  SEALDB_BACKEND_AUTO, or a specific back end to force one
+ * key      the raw key bytes
+ * key_len  must equal sealdb_cipher_key_bytes(id)
+ * err      optional details on failure
+ *
+ * Returns SEALDB_OK; SEALDB_ECIPHER for an unknown id; SEALDB_EKEYLEN if
+ * key_len is wrong (the message gives both lengths); SEALDB_EBACKEND if the
+ * forced back end cannot run this cipher here; SEALDB_ENOMEM; SEALDB_ECRYPTO
+ * if OpenSSL refuses the key; SEALDB_EINVAL for NULL out or key. */
+SEALDB_API int sealdb_cipher_open(sealdb_cipher **out, sealdb_cipher_id id,
+                                  sealdb_backend backend, const void *key, size_t key_len,
+                                  sealdb_error *err);
+
+/* Like sealdb_cipher_open, with the key given as hexadecimal text: two
+ * digits per byte, upper or lower case, surrounding whitespace ignored. The
+ * text is decoded in constant time.
+ *
+ * Returns SEALDB_EHEX if a character is not a hex digit or the number of
+ * digits is odd (the message gives the position, never the character), and
+ * SEALDB_EKEYLEN if the decoded key has the wrong length (the message gives
+ * the number of hex digits found and expected); otherwise as
+ * sealdb_cipher_open. */
+SEALDB_API int sealdb_cipher_open_hex(sealdb_cipher **out, sealdb_cipher_id id,
+                                      sealdb_backend backend, const char *hex,
+                                      sealdb_error *err);
+
+/* Wipes the key and frees the object. NULL is a no-op. */
+SEALDB_API void sealdb_cipher_close(sealdb_cipher *c);
+
+/* The cipher and back end an object uses. */
+SEALDB_API sealdb_cipher_id sealdb_cipher_id_of(const sealdb_cipher *c);
+SEALDB_API sealdb_backend sealdb_cipher_backend(const sealdb_cipher *c);
+
+/* Encrypts and authenticates `len` bytes with associated data (detached tag).
+ *
+ * c       the cipher object; one thread at a time per object (AES-GCM keeps
+ *         per-object OpenSSL state); open one object per thread for more
+ * out     receives `len` bytes of ciphertext; may be exactly `in` (in place)
+ *         but must not otherwise overlap it
+ * tag     receives SEALDB_TAG_BYTES bytes
+ * in      the plaintext (may be NULL when len is 0)
+ * ad      associated data, authenticated but not encrypted (NULL if ad_len 0)
+ * nonce   sealdb_cipher_nonce_bytes() bytes; NEVER reuse a nonce under one
+ *         key: take it from sealdb_random_bytes()
+ *
+ * Returns SEALDB_OK; SEALDB_ETOOBIG if len or ad_len exceeds the cipher's
+ * limit (2^61-1 bytes for AEGIS, 2^36-32 for GCM, INT_MAX per call through
+ * OpenSSL); SEALDB_EINVAL for a NULL pointer; SEALDB_ECRYPTO if OpenSSL fails. */
+SEALDB_API int sealdb_cipher_encrypt(sealdb_cipher *c, void *out, uint8_t *tag, const void *in,
+                                     size_t len, const void *ad, size_t ad_len,
+                                     const uint8_t *nonce);
+
+/* Verifies and decrypts `len` bytes sealed by sealdb_cipher_encrypt. The tag
+ * is checked in constant time. On failure no plaintext is released: `out` is
+ * wiped to zeros.
+ *
+ * Arguments as for encryption, with `in` the ciphertext, `tag` the received
+ * tag and `out` receiving the plaintext (in place allowed).
+ *
+ * Returns SEALDB_OK; SEALDB_EAUTH if the tag does not verify (wrong key,
+ * wrong nonce, changed ciphertext or associated data); otherwise as
+ * sealdb_cipher_encrypt. */
+SEALDB_API int sealdb_cipher_decrypt(sealdb_cipher *c, void *out, const void *in, size_t len,
+                                     const uint8_t *tag, const void *ad, size_t ad_len,
+                                     const uint8_t *nonce);
+
+/* Fills buf with len bytes from the operating system's CSPRNG. Returns
+ * SEALDB_OK, or SEALDB_ECRYPTO if the random source cannot be opened. */
+SEALDB_API int sealdb_random_bytes(void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SEALDB_H */
