@@ -19,55 +19,55 @@
 
 #define AEGIS_INLINE inline __attribute__((always_inline))
 
-#define AESNI_DEFINE_OPS(D)                                                                       \
-    typedef struct {                                                                              \
-        __m128i v[D];                                                                             \
-    } aesni_blk_##D;                                                                              \
-    static AEGIS_INLINE aesni_blk_##D aesni_load_##D(const uint8_t *p)                            \
-    {                                                                                             \
-        aesni_blk_##D r;                                                                          \
-        for (int i = 0; i < D; i++) {                                                             \
-            r.v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));                \
-        }                                                                                         \
-        return r;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE void aesni_store_##D(uint8_t *p, aesni_blk_##D x)                         \
-    {                                                                                             \
-        for (int i = 0; i < D; i++) {                                                             \
-            _mm_storeu_si128((__m128i *)(void *)(p + 16 * i), x.v[i]);                            \
-        }                                                                                         \
-    }                                                                                             \
-    static AEGIS_INLINE aesni_blk_##D aesni_load_bcast_##D(const uint8_t *p)                      \
-    {                                                                                             \
-        aesni_blk_##D r;                                                                          \
-        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);                      \
-        for (int i = 0; i < D; i++) {                                                             \
-            r.v[i] = x;                                                                           \
-        }                                                                                         \
-        return r;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE aesni_blk_##D aesni_xor_##D(aesni_blk_##D a, aesni_blk_##D b)             \
-    {                                                                                             \
-        for (int i = 0; i < D; i++) {                                                             \
-            a.v[i] = _mm_xor_si128(a.v[i], b.v[i]);                                               \
-        }                                                                                         \
-        return a;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE aesni_blk_##D aesni_and_##D(aesni_blk_##D a, aesni_blk_##D b)             \
-    {                                                                                             \
-        for (int i = 0; i < D; i++) {                                                             \
-            a.v[i] = _mm_and_si128(a.v[i], b.v[i]);                                               \
-        }                                                                                         \
-        return a;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE void aesni_aes_rounds_##D(aesni_blk_##D *out, const aesni_blk_##D *in,    \
-                                                  const aesni_blk_##D *rk, int n)                 \
-    {                                                                                             \
-        for (int j = 0; j < n; j++) {                                                             \
-            for (int i = 0; i < D; i++) {                                                         \
-                out[j].v[i] = _mm_aesenc_si128(in[j].v[i], rk[j].v[i]);                           \
-            }                                                                                     \
-        }                                                                                         \
+#define AESNI_DEFINE_OPS(D)                                                                        \
+    typedef struct {                                                                               \
+        __m128i v[D];                                                                              \
+    } aesni_blk_##D;                                                                               \
+    static AEGIS_INLINE aesni_blk_##D aesni_load_##D(const uint8_t *p)                             \
+    {                                                                                              \
+        aesni_blk_##D r;                                                                           \
+        for (int i = 0; i < D; i++) {                                                              \
+            r.v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));                 \
+        }                                                                                          \
+        return r;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE void aesni_store_##D(uint8_t *p, aesni_blk_##D x)                          \
+    {                                                                                              \
+        for (int i = 0; i < D; i++) {                                                              \
+            _mm_storeu_si128((__m128i *)(void *)(p + 16 * i), x.v[i]);                             \
+        }                                                                                          \
+    }                                                                                              \
+    static AEGIS_INLINE aesni_blk_##D aesni_load_bcast_##D(const uint8_t *p)                       \
+    {                                                                                              \
+        aesni_blk_##D r;                                                                           \
+        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);                       \
+        for (int i = 0; i < D; i++) {                                                              \
+            r.v[i] = x;                                                                            \
+        }                                                                                          \
+        return r;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE aesni_blk_##D aesni_xor_##D(aesni_blk_##D a, aesni_blk_##D b)              \
+    {                                                                                              \
+        for (int i = 0; i < D; i++) {                                                              \
+            a.v[i] = _mm_xor_si128(a.v[i], b.v[i]);                                                \
+        }                                                                                          \
+        return a;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE aesni_blk_##D aesni_and_##D(aesni_blk_##D a, aesni_blk_##D b)              \
+    {                                                                                              \
+        for (int i = 0; i < D; i++) {                                                              \
+            a.v[i] = _mm_and_si128(a.v[i], b.v[i]);                                                \
+        }                                                                                          \
+        return a;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE void aesni_aes_rounds_##D(aesni_blk_##D *out, const aesni_blk_##D *in,     \
+                                                  const aesni_blk_##D *rk, int n)                  \
+    {                                                                                              \
+        for (int j = 0; j < n; j++) {                                                              \
+            for (int i = 0; i < D; i++) {                                                          \
+                out[j].v[i] = _mm_aesenc_si128(in[j].v[i], rk[j].v[i]);                            \
+            }                                                                                      \
+        }                                                                                          \
     }
 
 AESNI_DEFINE_OPS(1)
@@ -103,7 +103,10 @@ AESNI_DEFINE_OPS(4)
 #include "aegis_impl.h"
 #undef AEGIS_D
 
-#define IMPL(name) {SEALDB_BACKEND_AESNI, name##_encrypt, name##_decrypt}
+#define IMPL(name)                                                                                 \
+    {                                                                                              \
+        SEALDB_BACKEND_AESNI, name##_encrypt, name##_decrypt                                       \
+    }
 
 static const aegis_impl aesni_table[SEALDB_CIPHER_MAX + 1] = {
     [SEALDB_AEGIS128L] = IMPL(aegis128l_aesni),   [SEALDB_AEGIS128X2] = IMPL(aegis128x2_aesni),

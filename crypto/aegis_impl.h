@@ -193,8 +193,8 @@ static AEGIS_INLINE void AEGIS_FN(keystream_xor)(blk *s, uint8_t *buf)
 }
 
 /* Finalizes and writes the tag (16 or 32 bytes) to tag. */
-static AEGIS_INLINE void AEGIS_FN(finalize)(blk *s, uint8_t *tag, size_t tag_len,
-                                           uint64_t ad_len, uint64_t msg_len)
+static AEGIS_INLINE void AEGIS_FN(finalize)(blk *s, uint8_t *tag, size_t tag_len, uint64_t ad_len,
+                                            uint64_t msg_len)
 {
     uint8_t lens[16];
     const uint64_t ad_bits = ad_len << 3, msg_bits = msg_len << 3;
@@ -213,8 +213,8 @@ static AEGIS_INLINE void AEGIS_FN(finalize)(blk *s, uint8_t *tag, size_t tag_len
     uint8_t lanes[2][AEGIS_LANES_BYTES];
 #if AEGIS_256
     if (tag_len == 16) {
-        blk_store(lanes[0], blk_xor(blk_xor(blk_xor(s[0], s[1]), blk_xor(s[2], s[3])),
-                                    blk_xor(s[4], s[5])));
+        blk_store(lanes[0],
+                  blk_xor(blk_xor(blk_xor(s[0], s[1]), blk_xor(s[2], s[3])), blk_xor(s[4], s[5])));
     } else {
         blk_store(lanes[0], blk_xor(blk_xor(s[0], s[1]), s[2]));
         blk_store(lanes[1], blk_xor(blk_xor(s[3], s[4]), s[5]));
@@ -287,8 +287,8 @@ static void AEGIS_FN(encrypt)(uint8_t *c, uint8_t *tag, size_t tag_len, const ui
 /* Verifies the tag and decrypts msg_len bytes of c into m (m may equal c).
  * Returns 0, or -1 with m wiped when the tag does not verify. */
 static int AEGIS_FN(decrypt)(uint8_t *m, const uint8_t *c, size_t msg_len, const uint8_t *tag,
-                             size_t tag_len, const uint8_t *ad, size_t ad_len,
-                             const uint8_t *nonce, const uint8_t *key)
+                             size_t tag_len, const uint8_t *ad, size_t ad_len, const uint8_t *nonce,
+                             const uint8_t *key)
 {
     blk s[AEGIS_NB];
     AEGIS_FN(init)(s, key, nonce);

@@ -14,47 +14,46 @@
 
 #define AEGIS_INLINE inline __attribute__((always_inline))
 
-#define SOFT_DEFINE_OPS(D)                                                                        \
-    typedef struct {                                                                              \
-        uint64_t w[2 * D];                                                                        \
-    } soft_blk_##D;                                                                               \
-    static AEGIS_INLINE soft_blk_##D soft_load_##D(const uint8_t *p)                              \
-    {                                                                                             \
-        soft_blk_##D r;                                                                           \
-        memcpy(r.w, p, sizeof r.w);                                                               \
-        return r;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE void soft_store_##D(uint8_t *p, soft_blk_##D x)                           \
-    {                                                                                             \
-        memcpy(p, x.w, sizeof x.w);                                                               \
-    }                                                                                             \
-    static AEGIS_INLINE soft_blk_##D soft_load_bcast_##D(const uint8_t *p)                        \
-    {                                                                                             \
-        soft_blk_##D r;                                                                           \
-        for (int i = 0; i < D; i++) {                                                             \
-            memcpy(&r.w[2 * i], p, 16);                                                           \
-        }                                                                                         \
-        return r;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE soft_blk_##D soft_xor_##D(soft_blk_##D a, soft_blk_##D b)                 \
-    {                                                                                             \
-        for (int i = 0; i < 2 * D; i++) {                                                         \
-            a.w[i] ^= b.w[i];                                                                     \
-        }                                                                                         \
-        return a;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE soft_blk_##D soft_and_##D(soft_blk_##D a, soft_blk_##D b)                 \
-    {                                                                                             \
-        for (int i = 0; i < 2 * D; i++) {                                                         \
-            a.w[i] &= b.w[i];                                                                     \
-        }                                                                                         \
-        return a;                                                                                 \
-    }                                                                                             \
-    static AEGIS_INLINE void soft_aes_rounds_##D(soft_blk_##D *out, const soft_blk_##D *in,       \
-                                                 const soft_blk_##D *rk, int n)                   \
-    {                                                                                             \
-        aes_soft_round_n((uint8_t *)out, (const uint8_t *)in, (const uint8_t *)rk,                \
-                         (size_t)n * D);                                                          \
+#define SOFT_DEFINE_OPS(D)                                                                         \
+    typedef struct {                                                                               \
+        uint64_t w[2 * D];                                                                         \
+    } soft_blk_##D;                                                                                \
+    static AEGIS_INLINE soft_blk_##D soft_load_##D(const uint8_t *p)                               \
+    {                                                                                              \
+        soft_blk_##D r;                                                                            \
+        memcpy(r.w, p, sizeof r.w);                                                                \
+        return r;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE void soft_store_##D(uint8_t *p, soft_blk_##D x)                            \
+    {                                                                                              \
+        memcpy(p, x.w, sizeof x.w);                                                                \
+    }                                                                                              \
+    static AEGIS_INLINE soft_blk_##D soft_load_bcast_##D(const uint8_t *p)                         \
+    {                                                                                              \
+        soft_blk_##D r;                                                                            \
+        for (int i = 0; i < D; i++) {                                                              \
+            memcpy(&r.w[2 * i], p, 16);                                                            \
+        }                                                                                          \
+        return r;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE soft_blk_##D soft_xor_##D(soft_blk_##D a, soft_blk_##D b)                  \
+    {                                                                                              \
+        for (int i = 0; i < 2 * D; i++) {                                                          \
+            a.w[i] ^= b.w[i];                                                                      \
+        }                                                                                          \
+        return a;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE soft_blk_##D soft_and_##D(soft_blk_##D a, soft_blk_##D b)                  \
+    {                                                                                              \
+        for (int i = 0; i < 2 * D; i++) {                                                          \
+            a.w[i] &= b.w[i];                                                                      \
+        }                                                                                          \
+        return a;                                                                                  \
+    }                                                                                              \
+    static AEGIS_INLINE void soft_aes_rounds_##D(soft_blk_##D *out, const soft_blk_##D *in,        \
+                                                 const soft_blk_##D *rk, int n)                    \
+    {                                                                                              \
+        aes_soft_round_n((uint8_t *)out, (const uint8_t *)in, (const uint8_t *)rk, (size_t)n *D);  \
     }
 
 SOFT_DEFINE_OPS(1)
@@ -90,7 +89,10 @@ SOFT_DEFINE_OPS(4)
 #include "aegis_impl.h"
 #undef AEGIS_D
 
-#define IMPL(name) {SEALDB_BACKEND_PORTABLE, name##_encrypt, name##_decrypt}
+#define IMPL(name)                                                                                 \
+    {                                                                                              \
+        SEALDB_BACKEND_PORTABLE, name##_encrypt, name##_decrypt                                    \
+    }
 
 static const aegis_impl soft_table[SEALDB_CIPHER_MAX + 1] = {
     [SEALDB_AEGIS128L] = IMPL(aegis128l_soft),   [SEALDB_AEGIS128X2] = IMPL(aegis128x2_soft),

@@ -44,8 +44,8 @@ static AEGIS_INLINE zmm_blk_4 zmm_and_4(zmm_blk_4 a, zmm_blk_4 b)
     return _mm512_and_si512(a, b);
 }
 
-static AEGIS_INLINE void zmm_aes_rounds_4(zmm_blk_4 *out, const zmm_blk_4 *in,
-                                          const zmm_blk_4 *rk, int n)
+static AEGIS_INLINE void zmm_aes_rounds_4(zmm_blk_4 *out, const zmm_blk_4 *in, const zmm_blk_4 *rk,
+                                          int n)
 {
     for (int j = 0; j < n; j++) {
         out[j] = _mm512_aesenc_epi128(in[j], rk[j]);
@@ -62,7 +62,10 @@ static AEGIS_INLINE void zmm_aes_rounds_4(zmm_blk_4 *out, const zmm_blk_4 *in,
 #include "aegis_impl.h"
 #undef AEGIS_D
 
-#define IMPL(name) {SEALDB_BACKEND_VAES, name##_encrypt, name##_decrypt}
+#define IMPL(name)                                                                                 \
+    {                                                                                              \
+        SEALDB_BACKEND_VAES, name##_encrypt, name##_decrypt                                        \
+    }
 
 static const aegis_impl zmm_table[SEALDB_CIPHER_MAX + 1] = {
     [SEALDB_AEGIS128X4] = IMPL(aegis128x4_zmm),

@@ -28,13 +28,15 @@
 #define LANE_LO16 UINT64_C(0x0000ffff0000ffff)
 #define LANE_HI16 UINT64_C(0xffff0000ffff0000)
 
-static inline uint64_t load64_le(const uint8_t *p) {
+static inline uint64_t load64_le(const uint8_t *p)
+{
     return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) |
            ((uint64_t)p[3] << 24) | ((uint64_t)p[4] << 32) | ((uint64_t)p[5] << 40) |
            ((uint64_t)p[6] << 48) | ((uint64_t)p[7] << 56);
 }
 
-static inline void store64_le(uint8_t *p, uint64_t v) {
+static inline void store64_le(uint8_t *p, uint64_t v)
+{
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
@@ -47,7 +49,8 @@ static inline void store64_le(uint8_t *p, uint64_t v) {
 
 /* ShiftRows on one block held as lo = columns 0,1 and hi = columns 2,3 (column c of a word in
  * its 32-bit lane, row r in byte r of the lane): new column c, row r = old column c + r. */
-static inline void shift_rows(uint64_t *lo, uint64_t *hi) {
+static inline void shift_rows(uint64_t *lo, uint64_t *hi)
+{
     const uint64_t m0 = UINT64_C(0x000000ff000000ff);
     const uint64_t m1 = UINT64_C(0x0000ff000000ff00);
     const uint64_t m2 = UINT64_C(0x00ff000000ff0000);
@@ -61,7 +64,8 @@ static inline void shift_rows(uint64_t *lo, uint64_t *hi) {
 }
 
 /* Swaps the bits of *a selected by (mask << n) with the bits of *b selected by mask. */
-static inline void swapmove(uint64_t *a, uint64_t *b, uint64_t mask, unsigned n) {
+static inline void swapmove(uint64_t *a, uint64_t *b, uint64_t mask, unsigned n)
+{
     uint64_t t = ((*a >> n) ^ *b) & mask;
 
     *b ^= t;
@@ -71,7 +75,8 @@ static inline void swapmove(uint64_t *a, uint64_t *b, uint64_t mask, unsigned n)
 /* Transposes, independently for each byte position c, the 8x8 bit matrix (word r, bit p):
  * afterwards bit p of byte c of word r is the former bit r of byte c of word p. The three stages
  * swap disjoint index bits and each is an involution, so the whole is its own inverse. */
-static void transpose(uint64_t w[8]) {
+static void transpose(uint64_t w[8])
+{
     const uint64_t m1 = UINT64_C(0x5555555555555555);
     const uint64_t m2 = UINT64_C(0x3333333333333333);
     const uint64_t m4 = UINT64_C(0x0f0f0f0f0f0f0f0f);
@@ -96,7 +101,8 @@ static void transpose(uint64_t w[8]) {
  * GF(2^8) through GF(2^4); 34 AND, 29 XOR), a linear bottom layer (34 XOR/XNOR, the XNORs
  * supplying the affine constant 0x63). u0 and the output written to q[7] are the most
  * significant bits. The self-test checks all 256 inputs. */
-static void sub_bytes(uint64_t q[8]) {
+static void sub_bytes(uint64_t q[8])
+{
     uint64_t u0 = q[7], u1 = q[6], u2 = q[5], u3 = q[4];
     uint64_t u4 = q[3], u5 = q[2], u6 = q[1], u7 = q[0];
 
@@ -238,17 +244,20 @@ static void sub_bytes(uint64_t q[8]) {
 
 /* Rotations of the four bytes of each 32-bit lane: byte i of the result is byte i + 1 (rot8) or
  * i + 2 (rot16) of x, indices modulo 4, i.e. row i receives row i + 1 or i + 2 of its column. */
-static inline uint64_t rot8(uint64_t x) {
+static inline uint64_t rot8(uint64_t x)
+{
     return ((x >> 8) & LANE_LO24) | ((x << 24) & LANE_HI8);
 }
 
-static inline uint64_t rot16(uint64_t x) {
+static inline uint64_t rot16(uint64_t x)
+{
     return ((x >> 16) & LANE_LO16) | ((x << 16) & LANE_HI16);
 }
 
 /* MixColumns on bit planes. Per byte: b_i = 2 (a_i ^ a_{i+1}) ^ a_{i+1} ^ a_{i+2} ^ a_{i+3},
  * computed as xtime(t) ^ r ^ rot16(t) with r = rot8(a) and t = a ^ r. */
-static void mix_columns(uint64_t q[8]) {
+static void mix_columns(uint64_t q[8])
+{
     uint64_t r0 = rot8(q[0]), r1 = rot8(q[1]), r2 = rot8(q[2]), r3 = rot8(q[3]);
     uint64_t r4 = rot8(q[4]), r5 = rot8(q[5]), r6 = rot8(q[6]), r7 = rot8(q[7]);
     uint64_t t0 = q[0] ^ r0, t1 = q[1] ^ r1, t2 = q[2] ^ r2, t3 = q[3] ^ r3;
@@ -267,7 +276,8 @@ static void mix_columns(uint64_t q[8]) {
 
 /* SubBytes, ShiftRows and MixColumns on four blocks held as eight little-endian words
  * (block k in w[2k], w[2k+1]); the result is left in the same form. */
-static void round4(uint64_t w[8]) {
+static void round4(uint64_t w[8])
+{
     shift_rows(&w[0], &w[1]);
     shift_rows(&w[2], &w[3]);
     shift_rows(&w[4], &w[5]);
@@ -278,7 +288,8 @@ static void round4(uint64_t w[8]) {
     transpose(w);
 }
 
-void aes_soft_round_n(uint8_t *out, const uint8_t *in, const uint8_t *rk, size_t nblocks) {
+void aes_soft_round_n(uint8_t *out, const uint8_t *in, const uint8_t *rk, size_t nblocks)
+{
     uint64_t w[8];
 
     for (; nblocks >= 4; nblocks -= 4) {

@@ -36,8 +36,8 @@ static const cipher_desc descs[SEALDB_CIPHER_MAX + 1] = {
 
 /* Names in the order error messages list them. */
 static const sealdb_cipher_id name_order[] = {
-    SEALDB_AEGIS128L, SEALDB_AEGIS128X2, SEALDB_AEGIS128X4, SEALDB_AEGIS256,
-    SEALDB_AEGIS256X2, SEALDB_AEGIS256X4, SEALDB_AES128GCM, SEALDB_AES256GCM,
+    SEALDB_AEGIS128L,  SEALDB_AEGIS128X2, SEALDB_AEGIS128X4, SEALDB_AEGIS256,
+    SEALDB_AEGIS256X2, SEALDB_AEGIS256X4, SEALDB_AES128GCM,  SEALDB_AES256GCM,
 };
 
 #define AEGIS_MAX_BYTES ((UINT64_C(1) << 61) - 1)
@@ -229,9 +229,7 @@ const aegis_impl *aegis_impl_get(sealdb_cipher_id id, sealdb_backend backend)
         return NULL;
     }
     switch (backend) {
-    case SEALDB_BACKEND_AUTO:
-        pthread_once(&auto_once, choose_auto);
-        return auto_table[id];
+    case SEALDB_BACKEND_AUTO: pthread_once(&auto_once, choose_auto); return auto_table[id];
     case SEALDB_BACKEND_PORTABLE: return aegis_soft_impl(id);
     case SEALDB_BACKEND_AESNI:
     case SEALDB_BACKEND_VAES: return hardware_impl(id, backend);
@@ -291,8 +289,8 @@ int sealdb_cipher_open(sealdb_cipher **out, sealdb_cipher_id id, sealdb_backend 
         if (!impl) {
             const char *bn = sealdb_backend_name(backend);
             return error_set(err, SEALDB_EBACKEND,
-                             "back end '%s' cannot run %s on this machine; use auto",
-                             bn ? bn : "?", d->name);
+                             "back end '%s' cannot run %s on this machine; use auto", bn ? bn : "?",
+                             d->name);
         }
     } else if (backend != SEALDB_BACKEND_AUTO && backend != SEALDB_BACKEND_OPENSSL) {
         const char *bn = sealdb_backend_name(backend);

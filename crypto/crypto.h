@@ -24,7 +24,7 @@
 
 typedef struct cipher_desc {
     sealdb_cipher_id id;
-    const char *name;  /* canonical name, "aegis128l" */
+    const char *name; /* canonical name, "aegis128l" */
     uint8_t key_bytes;
     uint8_t nonce_bytes;
     uint8_t is_aegis;
@@ -43,9 +43,8 @@ typedef struct aegis_impl {
     sealdb_backend backend;
     void (*encrypt)(uint8_t *c, uint8_t *tag, size_t tag_len, const uint8_t *m, size_t msg_len,
                     const uint8_t *ad, size_t ad_len, const uint8_t *nonce, const uint8_t *key);
-    int (*decrypt)(uint8_t *m, const uint8_t *c, size_t msg_len, const uint8_t *tag,
-                   size_t tag_len, const uint8_t *ad, size_t ad_len, const uint8_t *nonce,
-                   const uint8_t *key);
+    int (*decrypt)(uint8_t *m, const uint8_t *c, size_t msg_len, const uint8_t *tag, size_t tag_len,
+                   const uint8_t *ad, size_t ad_len, const uint8_t *nonce, const uint8_t *key);
 } aegis_impl;
 
 /* The implementation of an AEGIS cipher on a back end, or NULL when the
@@ -63,7 +62,7 @@ const aegis_impl *aegis_vaes512_impl(sealdb_cipher_id id); /* X4 on 512-bit VAES
 
 /* ---- CPU features -------------------------------------------------------- */
 
-#define CPU_AESNI 1u  /* AES-NI and AVX usable (OS saves the YMM state) */
+#define CPU_AESNI 1u   /* AES-NI and AVX usable (OS saves the YMM state) */
 #define CPU_VAES256 2u /* VAES with AVX2 on 256-bit registers */
 #define CPU_VAES512 4u /* VAES with AVX-512F/BW on 512-bit registers */
 

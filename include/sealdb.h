@@ -67,8 +67,8 @@ SEALDB_API const char *sealdb_version(void);
 
 /* Details of a failed call. */
 typedef struct sealdb_error {
-    int code;                         /* the SEALDB_E* code the call returned */
-    char message[SEALDB_ERRMSG_MAX];  /* what failed and what is expected */
+    int code;                        /* the SEALDB_E* code the call returned */
+    char message[SEALDB_ERRMSG_MAX]; /* what failed and what is expected */
 } sealdb_error;
 
 /* Returns a short, static description of an error code ("authentication
@@ -168,9 +168,8 @@ typedef struct sealdb_cipher sealdb_cipher;
  * key_len is wrong (the message gives both lengths); SEALDB_EBACKEND if the
  * forced back end cannot run this cipher here; SEALDB_ENOMEM; SEALDB_ECRYPTO
  * if OpenSSL refuses the key; SEALDB_EINVAL for NULL out or key. */
-SEALDB_API int sealdb_cipher_open(sealdb_cipher **out, sealdb_cipher_id id,
-                                  sealdb_backend backend, const void *key, size_t key_len,
-                                  sealdb_error *err);
+SEALDB_API int sealdb_cipher_open(sealdb_cipher **out, sealdb_cipher_id id, sealdb_backend backend,
+                                  const void *key, size_t key_len, sealdb_error *err);
 
 /* Like sealdb_cipher_open, with the key given as hexadecimal text: two
  * digits per byte, upper or lower case, surrounding whitespace ignored. The
@@ -182,8 +181,7 @@ SEALDB_API int sealdb_cipher_open(sealdb_cipher **out, sealdb_cipher_id id,
  * the number of hex digits found and expected); otherwise as
  * sealdb_cipher_open. */
 SEALDB_API int sealdb_cipher_open_hex(sealdb_cipher **out, sealdb_cipher_id id,
-                                      sealdb_backend backend, const char *hex,
-                                      sealdb_error *err);
+                                      sealdb_backend backend, const char *hex, sealdb_error *err);
 
 /* Wipes the key and frees the object. NULL is a no-op. */
 SEALDB_API void sealdb_cipher_close(sealdb_cipher *c);

@@ -17,56 +17,56 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond)                                                                               \
-    do {                                                                                          \
-        check_count++;                                                                            \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);              \
-            check_failures++;                                                                     \
-        }                                                                                         \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_INT(actual, expected)                                                               \
-    do {                                                                                          \
+#define CHECK_INT(actual, expected)                                                                \
+    do {                                                                                           \
         const long long check_a_ = (long long)(actual), check_e_ = (long long)(expected);          \
-        check_count++;                                                                            \
-        if (check_a_ != check_e_) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (got %lld, expected %lld)\n",          \
-                    __FILE__, __LINE__, #actual, #expected, check_a_, check_e_);                  \
-            check_failures++;                                                                     \
-        }                                                                                         \
+        check_count++;                                                                             \
+        if (check_a_ != check_e_) {                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (got %lld, expected %lld)\n", __FILE__, \
+                    __LINE__, #actual, #expected, check_a_, check_e_);                             \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(actual, expected)                                                               \
-    do {                                                                                          \
-        const char *check_a_ = (actual), *check_e_ = (expected);                                  \
-        check_count++;                                                                            \
-        if (!check_a_ || !check_e_ || strcmp(check_a_, check_e_) != 0) {                          \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n  got:      \"%s\"\n  expected: \"%s\"\n", \
-                    __FILE__, __LINE__, #actual, check_a_ ? check_a_ : "(null)",                  \
-                    check_e_ ? check_e_ : "(null)");                                              \
-            check_failures++;                                                                     \
-        }                                                                                         \
+#define CHECK_STR(actual, expected)                                                                \
+    do {                                                                                           \
+        const char *check_a_ = (actual), *check_e_ = (expected);                                   \
+        check_count++;                                                                             \
+        if (!check_a_ || !check_e_ || strcmp(check_a_, check_e_) != 0) {                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n  got:      \"%s\"\n  expected: \"%s\"\n",   \
+                    __FILE__, __LINE__, #actual, check_a_ ? check_a_ : "(null)",                   \
+                    check_e_ ? check_e_ : "(null)");                                               \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_MEM(actual, expected, len)                                                          \
-    do {                                                                                          \
-        check_count++;                                                                            \
-        if (memcmp((actual), (expected), (len)) != 0) {                                           \
+#define CHECK_MEM(actual, expected, len)                                                           \
+    do {                                                                                           \
+        check_count++;                                                                             \
+        if (memcmp((actual), (expected), (len)) != 0) {                                            \
             fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%zu bytes differ)\n", __FILE__,        \
-                    __LINE__, #actual, #expected, (size_t)(len));                                 \
-            check_failures++;                                                                     \
-        }                                                                                         \
+                    __LINE__, #actual, #expected, (size_t)(len));                                  \
+            check_failures++;                                                                      \
+        }                                                                                          \
     } while (0)
 
 /* Context printed with the next failures (which vector, which back end). */
-#define CHECK_CONTEXT(...)                                                                        \
-    do {                                                                                          \
-        if (check_failures) {                                                                     \
-            fprintf(stderr, "  in: ");                                                            \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fprintf(stderr, "\n");                                                                \
-        }                                                                                         \
+#define CHECK_CONTEXT(...)                                                                         \
+    do {                                                                                           \
+        if (check_failures) {                                                                      \
+            fprintf(stderr, "  in: ");                                                             \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n");                                                                 \
+        }                                                                                          \
     } while (0)
 
 static inline int check_report(void)

@@ -24,8 +24,8 @@ static void *xcalloc(size_t n, size_t size)
 
 static void skip_ws(parser *ps)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' ||
-                               *ps->p == '\t')) {
+    while (ps->p < ps->end &&
+           (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t')) {
         ps->p++;
     }
 }

@@ -155,8 +155,8 @@ int main(void)
     check_aes_round_vectors();
     run_file("aegis-vectors.json", spec);
     run_file("aegis-extra-vectors.json", extra);
-    /* The files hold what they claim: 26 spec vectors: nine each for 128L and 256, two per X variant,
-     * 1,435 supplementary ones for 128L and 256. */
+    /* The files hold what they claim: 26 spec vectors: nine each for 128L and 256, two per X
+     * variant, 1,435 supplementary ones for 128L and 256. */
     CHECK_INT(spec[SEALDB_AEGIS128L], 9);
     CHECK_INT(spec[SEALDB_AEGIS256], 9);
     CHECK_INT(spec[SEALDB_AEGIS128X2] + spec[SEALDB_AEGIS128X4] + spec[SEALDB_AEGIS256X2] +

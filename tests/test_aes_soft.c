@@ -36,16 +36,19 @@ static const uint8_t fips_sbox[256] = {
 
 static int failures;
 
-static void fail(const char *what, size_t n, size_t i) {
+static void fail(const char *what, size_t n, size_t i)
+{
     fprintf(stderr, "aes_soft_selftest: FAIL: %s (nblocks %zu, index %zu)\n", what, n, i);
     failures++;
 }
 
-static uint8_t xtime(uint8_t x) {
+static uint8_t xtime(uint8_t x)
+{
     return (uint8_t)((x << 1) ^ ((x >> 7) * 0x1b));
 }
 
-static uint8_t gf_mul(uint8_t a, uint8_t b) {
+static uint8_t gf_mul(uint8_t a, uint8_t b)
+{
     uint8_t r = 0;
 
     for (int i = 0; i < 8; i++) {
@@ -59,7 +62,8 @@ static uint8_t gf_mul(uint8_t a, uint8_t b) {
 }
 
 /* S(x) = affine(x^254), computed from the definition in FIPS-197 section 5.1.1. */
-static uint8_t sbox_by_definition(uint8_t x) {
+static uint8_t sbox_by_definition(uint8_t x)
+{
     uint8_t inv = 1;
 
     for (int i = 0; i < 254; i++) {
@@ -68,14 +72,16 @@ static uint8_t sbox_by_definition(uint8_t x) {
     uint8_t s = 0x63;
     for (int i = 0; i < 8; i++) {
         unsigned bit = ((inv >> i) ^ (inv >> ((i + 4) % 8)) ^ (inv >> ((i + 5) % 8)) ^
-                        (inv >> ((i + 6) % 8)) ^ (inv >> ((i + 7) % 8))) & 1u;
+                        (inv >> ((i + 6) % 8)) ^ (inv >> ((i + 7) % 8))) &
+                       1u;
         s ^= (uint8_t)(bit << i);
     }
     return s;
 }
 
 /* Table-based reference: SubBytes, ShiftRows, MixColumns, AddRoundKey on one block. */
-static void ref_round(uint8_t out[16], const uint8_t in[16], const uint8_t rk[16]) {
+static void ref_round(uint8_t out[16], const uint8_t in[16], const uint8_t rk[16])
+{
     uint8_t s[16];
 
     for (int c = 0; c < 4; c++) {
@@ -94,7 +100,8 @@ static void ref_round(uint8_t out[16], const uint8_t in[16], const uint8_t rk[16
 
 static uint64_t rng_state = UINT64_C(0x9e3779b97f4a7c15);
 
-static uint64_t rng_next(void) {
+static uint64_t rng_next(void)
+{
     uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
 
     z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
@@ -102,13 +109,15 @@ static uint64_t rng_next(void) {
     return z ^ (z >> 31);
 }
 
-static void fill_random(uint8_t *p, size_t len) {
+static void fill_random(uint8_t *p, size_t len)
+{
     for (size_t i = 0; i < len; i++) {
         p[i] = (uint8_t)(rng_next() >> 56);
     }
 }
 
-static void *xmalloc(size_t len) {
+static void *xmalloc(size_t len)
+{
     void *p = malloc(len);
 
     if (p == NULL) {
@@ -118,7 +127,8 @@ static void *xmalloc(size_t len) {
     return p;
 }
 
-static void test_sbox(void) {
+static void test_sbox(void)
+{
     enum { N = 256 };
     uint8_t *in = xmalloc(16 * N), *rk = xmalloc(16 * N), *out = xmalloc(16 * N);
 
@@ -145,7 +155,8 @@ static void test_sbox(void) {
     free(out);
 }
 
-static void test_known_answer(void) {
+static void test_known_answer(void)
+{
     static const uint8_t expected[16] = {0x7a, 0x7b, 0x4e, 0x56, 0x38, 0x78, 0x25, 0x46,
                                          0xa8, 0xc0, 0x47, 0x7a, 0x3b, 0x81, 0x3f, 0x43};
     uint8_t *in = xmalloc(16), *rk = xmalloc(16), *out = xmalloc(16);
@@ -169,7 +180,8 @@ static void test_known_answer(void) {
 }
 
 /* mode 0: separate buffers; 1: out == in; 2: out == rk; 3: out == in == rk. */
-static void test_random(size_t n, int mode) {
+static void test_random(size_t n, int mode)
+{
     size_t len = 16 * n;
     uint8_t *in = xmalloc(len), *rk = xmalloc(len), *out = xmalloc(len), *expected = xmalloc(len);
 
@@ -214,7 +226,8 @@ static void test_random(size_t n, int mode) {
     free(expected);
 }
 
-int main(void) {
+int main(void)
+{
     test_sbox();
     test_known_answer();
     for (int iter = 0; iter < 100 && failures == 0; iter++) {
