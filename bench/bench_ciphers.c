@@ -718,9 +718,9 @@ static void print_header(const settings *s)
         fflush(stdout);
         return;
     }
-    printf("sealdb %s cipher benchmark | cpu: %s | %d runs of ~%u ms per figure, median "
+    printf("sealdb %s cipher benchmark | cpu: %s | %d run%s of ~%u ms per figure, median "
            "shown | ad %zu bytes\n",
-           sealdb_version(), cpu, s->runs, run_ms, s->ad_len);
+           sealdb_version(), cpu, s->runs, s->runs == 1 ? "" : "s", run_ms, s->ad_len);
     printf("GB/s = 1e9 page bytes per second; x vs openssl-gcm = seal/unseal speed over raw "
            "OpenSSL AES-GCM of the same key size\n");
     fflush(stdout);

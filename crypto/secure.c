@@ -123,6 +123,8 @@ int sealdb_random_bytes(void *buf, size_t len)
     if (crypto_init() != 0) {
         return SEALDB_ECRYPTO;
     }
-    randombytes_buf(buf, len);
+    if (len) { /* randombytes_buf's buffer is declared non-NULL */
+        randombytes_buf(buf, len);
+    }
     return SEALDB_OK;
 }
