@@ -66,13 +66,16 @@ static const size_t default_page_sizes[] = {4096, 8192, 16384, 65536};
 
 /* Ciphers in the order they are measured and listed when none is chosen. */
 static const sealdb_cipher_id default_ciphers[] = {
-    SEALDB_AEGIS128L, SEALDB_AEGIS128X2, SEALDB_AEGIS128X4, SEALDB_AEGIS256,
-    SEALDB_AEGIS256X2, SEALDB_AEGIS256X4, SEALDB_AES128GCM, SEALDB_AES256GCM,
+    SEALDB_AEGIS128L,  SEALDB_AEGIS128X2, SEALDB_AEGIS128X4, SEALDB_AEGIS256,
+    SEALDB_AEGIS256X2, SEALDB_AEGIS256X4, SEALDB_AES128GCM,  SEALDB_AES256GCM,
 };
 
 /* Concrete back ends in the order their rows appear. AUTO is handled apart. */
 static const sealdb_backend concrete_backends[] = {
-    SEALDB_BACKEND_PORTABLE, SEALDB_BACKEND_AESNI, SEALDB_BACKEND_VAES, SEALDB_BACKEND_OPENSSL,
+    SEALDB_BACKEND_PORTABLE,
+    SEALDB_BACKEND_AESNI,
+    SEALDB_BACKEND_VAES,
+    SEALDB_BACKEND_OPENSSL,
 };
 
 typedef struct settings {
@@ -255,8 +258,8 @@ static int add_page_size(settings *s, const char *option, const char *item)
 {
     unsigned long long v;
     if (parse_number(item, 1, MAX_PAGE_BYTES, &v) != 0) {
-        return usage_error("bad %s '%s': expected a whole number of bytes from 1 to %llu",
-                           option, item, MAX_PAGE_BYTES);
+        return usage_error("bad %s '%s': expected a whole number of bytes from 1 to %llu", option,
+                           item, MAX_PAGE_BYTES);
     }
     for (size_t i = 0; i < s->n_page_sizes; i++) {
         if (s->page_sizes[i] == (size_t)v) {
@@ -513,16 +516,15 @@ static int measure(job *j, const settings *s, result *r)
 /* Reports a failed op on stderr; returns EXIT_FAIL. */
 static int op_failed(const row *rw, const char *what, size_t page_size, int rc)
 {
-    fprintf(stderr, "%s: %s on %s failed to %s a %zu-byte page: %s (code %d)\n", PREFIX,
-            rw->cipher, rw->backend, what, page_size, sealdb_strerror(rc), rc);
+    fprintf(stderr, "%s: %s on %s failed to %s a %zu-byte page: %s (code %d)\n", PREFIX, rw->cipher,
+            rw->backend, what, page_size, sealdb_strerror(rc), rc);
     return EXIT_FAIL;
 }
 
 /* Measures seal and unseal of an AEAD job (sealdb or raw OpenSSL). The
  * unseal figure opens one page sealed here, checked once against the
  * original before timing. evp_dec is the decrypting context for ENGINE_EVP. */
-static int bench_aead(job *j, EVP_CIPHER_CTX *evp_dec, const settings *s, const buffers *b,
-                      row *rw)
+static int bench_aead(job *j, EVP_CIPHER_CTX *evp_dec, const settings *s, const buffers *b, row *rw)
 {
     if (sealdb_random_bytes(j->nonce, sizeof j->nonce) != SEALDB_OK) {
         fprintf(stderr, "%s: the OS random source failed\n", PREFIX);
@@ -598,8 +600,11 @@ static int bench_sealdb(sealdb_cipher *c, const settings *s, const buffers *b, s
     rw->cipher = sealdb_cipher_name(id);
     rw->backend = sealdb_backend_name(sealdb_cipher_backend(c));
     rw->key_bits = key_bits_of(id);
-    job j = {.engine = ENGINE_SEALDB, .cipher = c, .page_size = page_size,
-             .ad = b->ad, .ad_len = s->ad_len};
+    job j = {.engine = ENGINE_SEALDB,
+             .cipher = c,
+             .page_size = page_size,
+             .ad = b->ad,
+             .ad_len = s->ad_len};
     const int rc = bench_aead(&j, NULL, s, b, rw);
     sealdb_cipher_close(c);
     return rc;
@@ -607,8 +612,7 @@ static int bench_sealdb(sealdb_cipher *c, const settings *s, const buffers *b, s
 
 /* Measures AES-GCM through raw EVP calls: the key schedule runs once per
  * context here, and each page only sets its IV. */
-static int bench_evp(int key_bits, const settings *s, const buffers *b, size_t page_size,
-                     row *rw)
+static int bench_evp(int key_bits, const settings *s, const buffers *b, size_t page_size, row *rw)
 {
     memset(rw, 0, sizeof *rw);
     rw->cipher = key_bits == 128 ? "openssl-aes128gcm" : "openssl-aes256gcm";
@@ -629,7 +633,10 @@ static int bench_evp(int key_bits, const settings *s, const buffers *b, size_t p
     }
     wipe(key, sizeof key);
     if (rc == 0) {
-        job j = {.engine = ENGINE_EVP, .evp = enc, .page_size = page_size, .ad = b->ad,
+        job j = {.engine = ENGINE_EVP,
+                 .evp = enc,
+                 .page_size = page_size,
+                 .ad = b->ad,
                  .ad_len = s->ad_len};
         rc = bench_aead(&j, dec, s, b, rw);
     }
@@ -643,7 +650,10 @@ static int bench_memcpy(const settings *s, const buffers *b, size_t page_size, r
     memset(rw, 0, sizeof *rw);
     rw->cipher = "memcpy";
     rw->backend = "libc";
-    job j = {.engine = ENGINE_MEMCPY, .op = OP_COPY, .page_size = page_size, .in = b->plain,
+    job j = {.engine = ENGINE_MEMCPY,
+             .op = OP_COPY,
+             .page_size = page_size,
+             .in = b->plain,
              .out = b->out};
     const int rc = measure(&j, s, &rw->res[OP_COPY]);
     if (rc != SEALDB_OK) {
@@ -736,8 +746,8 @@ static void print_json_row(const row *rw, size_t page_size)
         printf("{\"suite\":\"ciphers\",\"cipher\":\"%s\",\"backend\":\"%s\",\"page_size\":%zu,"
                "\"op\":\"%s\",\"gbps\":%.3f,\"ns_per_page\":%.1f,\"runs\":%d,\"min\":%.3f,"
                "\"max\":%.3f}\n",
-               rw->cipher, rw->backend, page_size, op_names[op], r->median, r->ns_per_page,
-               r->runs, r->min, r->max);
+               rw->cipher, rw->backend, page_size, op_names[op], r->median, r->ns_per_page, r->runs,
+               r->min, r->max);
     }
     fflush(stdout);
 }
@@ -796,8 +806,7 @@ static int bench_page_size(const settings *s, const buffers *b, size_t page_size
         unsigned measured = 0;
         for (size_t k = 0; k < sizeof concrete_backends / sizeof concrete_backends[0]; k++) {
             const sealdb_backend be = concrete_backends[k];
-            if ((s->backends && !(s->backends & (1u << be))) ||
-                !sealdb_backend_available(id, be)) {
+            if ((s->backends && !(s->backends & (1u << be))) || !sealdb_backend_available(id, be)) {
                 continue;
             }
             sealdb_cipher *c = NULL;

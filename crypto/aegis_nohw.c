@@ -10,6 +10,12 @@ const aegis_impl *aegis_aesni_impl(sealdb_cipher_id id)
     return NULL;
 }
 
+const aegis_impl *aegis_aesni512_impl(sealdb_cipher_id id)
+{
+    (void)id;
+    return NULL;
+}
+
 const aegis_impl *aegis_vaes_impl(sealdb_cipher_id id)
 {
     (void)id;

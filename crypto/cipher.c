@@ -191,6 +191,9 @@ static const aegis_impl *hardware_impl(sealdb_cipher_id id, sealdb_backend backe
         return (f & CPU_VAES256) ? aegis_vaes_impl(id) : NULL;
     }
     if (backend == SEALDB_BACKEND_AESNI) {
+        if (f & CPU_AVX512VL) {
+            return aegis_aesni512_impl(id);
+        }
         return (f & CPU_AESNI) ? aegis_aesni_impl(id) : NULL;
     }
     return NULL;

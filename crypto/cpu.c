@@ -40,7 +40,11 @@ static unsigned detect(void)
         return features;
     }
     __cpuid_count(7, 0, a, b, c, d);
-    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, vaes = (c >> 9) & 1;
+    const int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512vl = (b >> 31) & 1;
+    const int vaes = (c >> 9) & 1;
+    if ((features & CPU_AESNI) && avx512f && avx512vl && zmm_state) {
+        features |= CPU_AVX512VL;
+    }
     if ((features & CPU_AESNI) && vaes && avx2) {
         features |= CPU_VAES256;
         if (avx512f && zmm_state) {

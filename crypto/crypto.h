@@ -57,14 +57,16 @@ const aegis_impl *aegis_impl_get(sealdb_cipher_id id, sealdb_backend backend);
  * NULL. The hardware tables must only be used after the CPU check. */
 const aegis_impl *aegis_soft_impl(sealdb_cipher_id id);
 const aegis_impl *aegis_aesni_impl(sealdb_cipher_id id);
-const aegis_impl *aegis_vaes_impl(sealdb_cipher_id id);    /* X2/X4 on 256-bit VAES */
-const aegis_impl *aegis_vaes512_impl(sealdb_cipher_id id); /* X4 on 512-bit VAES */
+const aegis_impl *aegis_aesni512_impl(sealdb_cipher_id id); /* same, built for AVX-512VL */
+const aegis_impl *aegis_vaes_impl(sealdb_cipher_id id);     /* X2/X4 on 256-bit VAES */
+const aegis_impl *aegis_vaes512_impl(sealdb_cipher_id id);  /* X4 on 512-bit VAES */
 
 /* ---- CPU features -------------------------------------------------------- */
 
-#define CPU_AESNI 1u   /* AES-NI and AVX usable (OS saves the YMM state) */
-#define CPU_VAES256 2u /* VAES with AVX2 on 256-bit registers */
-#define CPU_VAES512 4u /* VAES with AVX-512F/BW on 512-bit registers */
+#define CPU_AESNI 1u    /* AES-NI and AVX usable (OS saves the YMM state) */
+#define CPU_VAES256 2u  /* VAES with AVX2 on 256-bit registers */
+#define CPU_VAES512 4u  /* VAES with AVX-512F on 512-bit registers */
+#define CPU_AVX512VL 8u /* AES-NI with AVX-512F and AVX-512VL (EVEX on 128-bit registers) */
 
 /* Bit set of CPU_* features of the running CPU, detected once. */
 unsigned cpu_features(void);

@@ -12,8 +12,9 @@ typedef struct test_impl {
     const aegis_impl *impl;
 } test_impl;
 
-/* Fills out (capacity 4) with the implementations of an AEGIS cipher:
- * portable always, then AES-NI, 256-bit VAES and 512-bit VAES when the CPU
+/* Fills out (capacity 5) with the implementations of an AEGIS cipher:
+ * portable always, then AES-NI, AES-NI built for AVX-512VL, 256-bit VAES and
+ * 512-bit VAES when the CPU
  * has them. Returns the count. */
 static inline int test_aegis_impls(sealdb_cipher_id id, test_impl *out)
 {
@@ -22,6 +23,9 @@ static inline int test_aegis_impls(sealdb_cipher_id id, test_impl *out)
     out[n++] = (test_impl){"portable", aegis_soft_impl(id)};
     if ((f & CPU_AESNI) && aegis_aesni_impl(id)) {
         out[n++] = (test_impl){"aesni", aegis_aesni_impl(id)};
+    }
+    if ((f & CPU_AVX512VL) && aegis_aesni512_impl(id)) {
+        out[n++] = (test_impl){"aesni-avx512", aegis_aesni512_impl(id)};
     }
     if ((f & CPU_VAES256) && aegis_vaes_impl(id)) {
         out[n++] = (test_impl){"vaes256", aegis_vaes_impl(id)};

@@ -97,7 +97,7 @@ static void run_file(const char *file, int *per_cipher)
         const char *name = json_get_string(v, "name");
         snprintf(label, sizeof label, "%s %s %s #%d", file, alg ? alg : "?", name ? name : "",
                  tc && tc->type == JSON_NUMBER ? (int)tc->number : (int)i);
-        test_impl impls[4];
+        test_impl impls[5];
         const int n = test_aegis_impls(id, impls);
         for (int k = 0; k < n; k++) {
             const char *t128 = json_get_string(v, "tag128");
