@@ -49,27 +49,57 @@
 #define AEGIS_NB 6                /* state blocks per lane */
 #define AEGIS_RATE (16 * AEGIS_D) /* bytes absorbed per update */
 #define AEGIS_INIT_ROUNDS 4       /* times 4 updates = 16 */
+#define AEGIS_P0 6                /* slot of the pending words of block 0 */
+#define AEGIS_SLOTS 7             /* blocks, then pending words */
 #else
 #define AEGIS_NB 8
 #define AEGIS_RATE (32 * AEGIS_D)
+#define AEGIS_P0 8
+#define AEGIS_P4 9
+#define AEGIS_SLOTS 10
 #endif
 #define AEGIS_LANES_BYTES (16 * AEGIS_D)
 
-/* One state update. The message words are XORed in after the AES rounds:
- * AESRound(x, S ^ M) = AESRound(x, S) ^ M, since AddRoundKey comes last. */
+/* One state update: S'[i] = AESRound(S[i-1], S[i]), with the message words
+ * XORed into the round keys of blocks 0 (and 4 in the 128 family).
+ *
+ * Since AddRoundKey comes last, AESRound(x, S ^ M) = AESRound(x, S) ^ M: the
+ * message can be XORed in after the round. We go one step further and keep
+ * blocks 0 and 4 "raw", with the message words still owed to them
+ * accumulated in pending blocks P0 (P4): true S0 = raw S0 ^ P0. Then
+ *   raw S0' = AESRound(S7, raw S0)        P0' = P0 ^ M0
+ *   S1'     = AESRound(raw S0 ^ P0, S1)
+ * so the XOR leaves the chain S0 -> S0' (one AES latency per update instead
+ * of AES + XOR) and only sits on the hops 0 -> 1 and 4 -> 5. The keystream
+ * never reads blocks 0 or 4; finalize() settles the debt before the tag. */
 static AEGIS_INLINE void AEGIS_FN(update)(blk *s, blk m0, blk m1)
 {
     blk t[AEGIS_NB];
     t[0] = s[AEGIS_NB - 1];
-    for (int i = 1; i < AEGIS_NB; i++) {
+    t[1] = blk_xor(s[0], s[AEGIS_P0]);
+    for (int i = 2; i < AEGIS_NB; i++) {
         t[i] = s[i - 1];
     }
+#if !AEGIS_256
+    t[5] = blk_xor(s[4], s[AEGIS_P4]);
+#endif
     blk_aes_rounds(s, t, s, AEGIS_NB);
-    s[0] = blk_xor(s[0], m0);
+    s[AEGIS_P0] = blk_xor(s[AEGIS_P0], m0);
 #if AEGIS_256
     (void)m1;
 #else
-    s[4] = blk_xor(s[4], m1);
+    s[AEGIS_P4] = blk_xor(s[AEGIS_P4], m1);
+#endif
+}
+
+/* Pays the pending message words into blocks 0 (and 4). */
+static AEGIS_INLINE void AEGIS_FN(settle)(blk *s)
+{
+    s[0] = blk_xor(s[0], s[AEGIS_P0]);
+    s[AEGIS_P0] = blk_xor(s[AEGIS_P0], s[AEGIS_P0]);
+#if !AEGIS_256
+    s[4] = blk_xor(s[4], s[AEGIS_P4]);
+    s[AEGIS_P4] = blk_xor(s[AEGIS_P4], s[AEGIS_P4]);
 #endif
 }
 
@@ -100,6 +130,7 @@ static AEGIS_INLINE void AEGIS_FN(init)(blk *s, const uint8_t *key, const uint8_
     s[3] = c0;
     s[4] = blk_xor(k0, c0);
     s[5] = blk_xor(k1, c1);
+    s[AEGIS_P0] = blk_xor(c0, c0);
     const blk msgs[4] = {k0, k1, k0n0, k1n1};
     for (int r = 0; r < 4 * AEGIS_INIT_ROUNDS; r++) {
 #if AEGIS_D > 1
@@ -119,6 +150,7 @@ static AEGIS_INLINE void AEGIS_FN(init)(blk *s, const uint8_t *key, const uint8_
     s[5] = blk_xor(k, c0);
     s[6] = blk_xor(k, c1);
     s[7] = blk_xor(k, c0);
+    s[AEGIS_P0] = s[AEGIS_P4] = blk_xor(c0, c0);
     for (int r = 0; r < 10; r++) {
 #if AEGIS_D > 1
         s[3] = blk_xor(s[3], ctx);
@@ -210,6 +242,7 @@ static AEGIS_INLINE void AEGIS_FN(finalize)(blk *s, uint8_t *tag, size_t tag_len
     for (int i = 0; i < 7; i++) {
         AEGIS_FN(update)(s, t, t);
     }
+    AEGIS_FN(settle)(s);
     uint8_t lanes[2][AEGIS_LANES_BYTES];
 #if AEGIS_256
     if (tag_len == 16) {
@@ -260,7 +293,7 @@ static void AEGIS_FN(encrypt)(uint8_t *c, uint8_t *tag, size_t tag_len, const ui
                               size_t msg_len, const uint8_t *ad, size_t ad_len,
                               const uint8_t *nonce, const uint8_t *key)
 {
-    blk s[AEGIS_NB];
+    blk s[AEGIS_SLOTS];
     AEGIS_FN(init)(s, key, nonce);
     AEGIS_FN(absorb_ad)(s, ad, ad_len);
     size_t i = 0;
@@ -290,7 +323,7 @@ static int AEGIS_FN(decrypt)(uint8_t *m, const uint8_t *c, size_t msg_len, const
                              size_t tag_len, const uint8_t *ad, size_t ad_len, const uint8_t *nonce,
                              const uint8_t *key)
 {
-    blk s[AEGIS_NB];
+    blk s[AEGIS_SLOTS];
     AEGIS_FN(init)(s, key, nonce);
     AEGIS_FN(absorb_ad)(s, ad, ad_len);
     size_t i = 0;
@@ -327,6 +360,9 @@ static int AEGIS_FN(decrypt)(uint8_t *m, const uint8_t *c, size_t msg_len, const
 }
 
 #undef AEGIS_NB
+#undef AEGIS_P0
+#undef AEGIS_P4
+#undef AEGIS_SLOTS
 #undef AEGIS_RATE
 #undef AEGIS_INIT_ROUNDS
 #undef AEGIS_LANES_BYTES
