@@ -78,6 +78,11 @@ const char *sealdb_strerror(int code)
     case SEALDB_EBACKEND: return "cipher back end not available on this machine";
     case SEALDB_ETOOBIG: return "input too long for the cipher";
     case SEALDB_ECRYPTO: return "crypto library failure";
+    case SEALDB_EWRONGKEY: return "wrong key for this database";
+    case SEALDB_ECORRUPT: return "page failed authentication: damaged or tampered";
+    case SEALDB_ENOTSEALED: return "not a sealed database (a plain SQLite file)";
+    case SEALDB_EFORMAT: return "not a database sealdb can open";
+    case SEALDB_EMISMATCH: return "cipher differs from the database's cipher";
     default: return "unknown error";
     }
 }

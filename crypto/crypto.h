@@ -71,6 +71,73 @@ const aegis_impl *aegis_vaes512_impl(sealdb_cipher_id id);  /* X4 on 512-bit VAE
 /* Bit set of CPU_* features of the running CPU, detected once. */
 unsigned cpu_features(void);
 
+/* ---- sealed pages (seal.c; docs/FORMAT.md) ----------------------------- */
+
+#define SEAL_SALT_BYTES 16
+#define SEAL_CHECK_BYTES 4
+
+/* What the first 100 bytes of a database file say, read without a key. */
+typedef struct seal_file_info {
+    int sealed;                      /* 1: sealdb or Turso magic; 0: plain SQLite */
+    sealdb_layout layout;            /* sealed files: hardened or turso */
+    sealdb_cipher_id cipher;         /* sealed files */
+    uint32_t page_size;              /* bytes 16..17 */
+    uint32_t reserved;               /* byte 20 */
+    uint8_t salt[SEAL_SALT_BYTES];   /* hardened */
+    uint8_t check[SEAL_CHECK_BYTES]; /* hardened: key check */
+} seal_file_info;
+
+/* Reserved bytes per page a cipher needs: nonce + tag. 0 for unknown ids. */
+uint32_t seal_reserved_bytes(sealdb_cipher_id cipher);
+
+/* Parses a header. SEALDB_OK for a plain SQLite header (info->sealed = 0)
+ * and for a sealed one sealdb can open; SEALDB_EFORMAT with a message for
+ * anything else (unknown magic or version, unknown cipher, reserved bytes
+ * that do not match the cipher, usable size below 480, Turso MVCC mode). */
+int seal_header_read(const uint8_t *hdr, seal_file_info *info, sealdb_error *err);
+
+/* The keys and state that seal one database's pages. One thread at a time. */
+typedef struct seal_ctx seal_ctx;
+
+/* For a new database: a fresh random salt (hardened). SEALDB_LAYOUT_DEFAULT
+ * means hardened. Errors: SEALDB_ECIPHER, SEALDB_EKEYLEN, SEALDB_ENOMEM. */
+int seal_ctx_create(seal_ctx **out, sealdb_cipher_id cipher, sealdb_layout layout,
+                    const uint8_t *key, size_t key_len, sealdb_error *err);
+
+/* Like seal_ctx_create with a given salt (tests, rekeying). */
+int seal_ctx_create_salted(seal_ctx **out, sealdb_cipher_id cipher, sealdb_layout layout,
+                           const uint8_t *key, size_t key_len, const uint8_t *salt,
+                           sealdb_error *err);
+
+/* For an existing database described by info. Hardened files check the key
+ * against the header's key check: SEALDB_EWRONGKEY if it differs. */
+int seal_ctx_open(seal_ctx **out, const seal_file_info *info, const uint8_t *key, size_t key_len,
+                  sealdb_error *err);
+
+void seal_ctx_close(seal_ctx *c);
+sealdb_cipher_id seal_ctx_cipher(const seal_ctx *c);
+sealdb_layout seal_ctx_layout(const seal_ctx *c);
+uint32_t seal_ctx_reserved(const seal_ctx *c);
+
+/* Seals a database page (or WAL frame image) from SQLite's view in `in` to
+ * its on-disk image in `out` (out may equal in), with a fresh nonce. */
+int seal_page(seal_ctx *c, uint8_t *out, const uint8_t *in, uint32_t page_size, uint32_t pgno);
+
+/* seal_page with a given nonce: known-answer tests and the worked example
+ * of docs/FORMAT.md only; real writes always take a fresh random nonce. */
+int seal_page_nonce(seal_ctx *c, uint8_t *out, const uint8_t *in, uint32_t page_size, uint32_t pgno,
+                    const uint8_t *nonce);
+
+/* Opens an on-disk page image in place into SQLite's view. SEALDB_ECORRUPT
+ * (page wiped) if it fails authentication or, for page 1, carries another
+ * database's magic. */
+int unseal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint32_t pgno);
+
+/* The same for page images in a rollback journal, bound to their offset. */
+int seal_journal_page(seal_ctx *c, uint8_t *out, const uint8_t *in, uint32_t page_size,
+                      uint64_t offset);
+int unseal_journal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint64_t offset);
+
 /* ---- errors -------------------------------------------------------------- */
 
 /* Fills err (if not NULL) with code and a printf-style message; returns code.

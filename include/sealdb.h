@@ -51,16 +51,22 @@ SEALDB_API const char *sealdb_version(void);
 /* Errors                                                                    */
 /* ------------------------------------------------------------------------- */
 
-#define SEALDB_OK 0       /* success */
-#define SEALDB_EINVAL 1   /* a bad argument: NULL where an object is required, ... */
-#define SEALDB_ENOMEM 2   /* out of memory, or locked memory could not be had */
-#define SEALDB_ECIPHER 3  /* unknown cipher name or id */
-#define SEALDB_EKEYLEN 4  /* key of the wrong length for the cipher */
-#define SEALDB_EHEX 5     /* key text is not valid hexadecimal */
-#define SEALDB_EAUTH 6    /* authentication failed: wrong key, or data tampered */
-#define SEALDB_EBACKEND 7 /* the requested cipher back end is not available here */
-#define SEALDB_ETOOBIG 8  /* input longer than the cipher allows */
-#define SEALDB_ECRYPTO 9  /* the underlying crypto library failed unexpectedly */
+#define SEALDB_OK 0          /* success */
+#define SEALDB_EINVAL 1      /* a bad argument: NULL where an object is required, ... */
+#define SEALDB_ENOMEM 2      /* out of memory, or locked memory could not be had */
+#define SEALDB_ECIPHER 3     /* unknown cipher name or id */
+#define SEALDB_EKEYLEN 4     /* key of the wrong length for the cipher */
+#define SEALDB_EHEX 5        /* key text is not valid hexadecimal */
+#define SEALDB_EAUTH 6       /* authentication failed: wrong key, or data tampered */
+#define SEALDB_EBACKEND 7    /* the requested cipher back end is not available here */
+#define SEALDB_ETOOBIG 8     /* input longer than the cipher allows */
+#define SEALDB_ECRYPTO 9     /* the underlying crypto library failed unexpectedly */
+#define SEALDB_EWRONGKEY 10  /* the key does not open this database */
+#define SEALDB_ECORRUPT 11   /* a page or frame failed authentication: damaged or tampered */
+#define SEALDB_ENOTSEALED 12 /* a plain, unencrypted SQLite file where a sealed one was expected   \
+                              */
+#define SEALDB_EFORMAT 13    /* not a database sealdb can serve (unknown or unsupported format) */
+#define SEALDB_EMISMATCH 14  /* the cipher named by the caller differs from the file's cipher */
 
 /* Size of sealdb_error.message, terminating NUL included. */
 #define SEALDB_ERRMSG_MAX 256
@@ -222,6 +228,19 @@ SEALDB_API int sealdb_cipher_encrypt(sealdb_cipher *c, void *out, uint8_t *tag, 
 SEALDB_API int sealdb_cipher_decrypt(sealdb_cipher *c, void *out, const void *in, size_t len,
                                      const uint8_t *tag, const void *ad, size_t ad_len,
                                      const uint8_t *nonce);
+
+/* ------------------------------------------------------------------------- */
+/* Sealed-page layouts (docs/FORMAT.md describes every byte)                 */
+/* ------------------------------------------------------------------------- */
+
+typedef enum sealdb_layout {
+    SEALDB_LAYOUT_DEFAULT = 0,  /* hardened for new databases; the file's own for old ones */
+    SEALDB_LAYOUT_HARDENED = 1, /* pages bound to their number and to the database */
+    SEALDB_LAYOUT_TURSO = 2     /* byte-compatible with Turso Database's encrypted files */
+} sealdb_layout;
+
+/* The name of a layout ("hardened", "turso", "default"), or NULL. */
+SEALDB_API const char *sealdb_layout_name(sealdb_layout layout);
 
 /* Fills buf with len bytes from the operating system's CSPRNG. Returns
  * SEALDB_OK, or SEALDB_ECRYPTO if the random source cannot be opened. */
