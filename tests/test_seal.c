@@ -213,7 +213,7 @@ static void test_hardened(void)
 
 static void test_header_refusals(void)
 {
-    uint8_t h[100];
+    uint8_t h[4096];
     seal_file_info info;
     sealdb_error err;
     make_page(h, 4096, 0, 1);
