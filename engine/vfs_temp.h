@@ -24,8 +24,8 @@
 
 #include <sqlite3.h>
 
-#define TEMP_BLOCK 4096                     /* logical block: plaintext bytes */
-#define TEMP_PHYS_BLOCK (TEMP_BLOCK + 16)   /* physical block: ciphertext, then the 16-byte tag */
+#define TEMP_BLOCK 4096                   /* logical block: plaintext bytes */
+#define TEMP_PHYS_BLOCK (TEMP_BLOCK + 16) /* physical block: ciphertext, then the 16-byte tag */
 
 typedef struct temp_file temp_file;
 

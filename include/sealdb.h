@@ -51,22 +51,23 @@ SEALDB_API const char *sealdb_version(void);
 /* Errors                                                                    */
 /* ------------------------------------------------------------------------- */
 
-#define SEALDB_OK 0          /* success */
-#define SEALDB_EINVAL 1      /* a bad argument: NULL where an object is required, ... */
-#define SEALDB_ENOMEM 2      /* out of memory, or locked memory could not be had */
-#define SEALDB_ECIPHER 3     /* unknown cipher name or id */
-#define SEALDB_EKEYLEN 4     /* key of the wrong length for the cipher */
-#define SEALDB_EHEX 5        /* key text is not valid hexadecimal */
-#define SEALDB_EAUTH 6       /* authentication failed: wrong key, or data tampered */
-#define SEALDB_EBACKEND 7    /* the requested cipher back end is not available here */
-#define SEALDB_ETOOBIG 8     /* input longer than the cipher allows */
-#define SEALDB_ECRYPTO 9     /* the underlying crypto library failed unexpectedly */
-#define SEALDB_EWRONGKEY 10  /* the key does not open this database */
-#define SEALDB_ECORRUPT 11   /* a page or frame failed authentication: damaged or tampered */
-#define SEALDB_ENOTSEALED 12 /* a plain, unencrypted SQLite file where a sealed one was expected   \
-                              */
-#define SEALDB_EFORMAT 13    /* not a database sealdb can serve (unknown or unsupported format) */
-#define SEALDB_EMISMATCH 14  /* the cipher named by the caller differs from the file's cipher */
+#define SEALDB_OK 0         /* success */
+#define SEALDB_EINVAL 1     /* a bad argument: NULL where an object is required, ... */
+#define SEALDB_ENOMEM 2     /* out of memory, or locked memory could not be had */
+#define SEALDB_ECIPHER 3    /* unknown cipher name or id */
+#define SEALDB_EKEYLEN 4    /* key of the wrong length for the cipher */
+#define SEALDB_EHEX 5       /* key text is not valid hexadecimal */
+#define SEALDB_EAUTH 6      /* authentication failed: wrong key, or data tampered */
+#define SEALDB_EBACKEND 7   /* the requested cipher back end is not available here */
+#define SEALDB_ETOOBIG 8    /* input longer than the cipher allows */
+#define SEALDB_ECRYPTO 9    /* the underlying crypto library failed unexpectedly */
+#define SEALDB_EWRONGKEY 10 /* the key does not open this database */
+#define SEALDB_ECORRUPT 11  /* a page or frame failed authentication: damaged or tampered */
+#define SEALDB_ENOTSEALED                                                                          \
+    12                      /* a plain, unencrypted SQLite file where a sealed one was expected    \
+                             */
+#define SEALDB_EFORMAT 13   /* not a database sealdb can serve (unknown or unsupported format) */
+#define SEALDB_EMISMATCH 14 /* the cipher named by the caller differs from the file's cipher */
 
 /* Size of sealdb_error.message, terminating NUL included. */
 #define SEALDB_ERRMSG_MAX 256
@@ -241,6 +242,65 @@ typedef enum sealdb_layout {
 
 /* The name of a layout ("hardened", "turso", "default"), or NULL. */
 SEALDB_API const char *sealdb_layout_name(sealdb_layout layout);
+
+/* ------------------------------------------------------------------------- */
+/* SQL on sealed databases: the "sealdb" SQLite VFS                          */
+/*                                                                           */
+/* Any SQLite connection opens a sealed database through the VFS named       */
+/* "sealdb" with a URI:                                                      */
+/*   file:app.db?vfs=sealdb&hexkey=<hex>[&cipher=aegis256][&layout=turso]    */
+/* cipher names the cipher for a new database (default aegis256, or          */
+/* aegis128l for a 16-byte key); for an existing one it is optional and must */
+/* match the file. layout chooses hardened (default) or turso for a new      */
+/* database. Unknown parameters and bad values are errors; without a key the */
+/* VFS refuses to open anything. From the sqlite3 shell or any program that  */
+/* loads extensions: .load libsealdb, then .open the URI.                    */
+/*                                                                           */
+/* Every file SQLite writes for the database is sealed: main file, WAL,      */
+/* rollback journal, and temporary files (under a random in-memory key).     */
+/* PRAGMA sealdb_error returns the last error the VFS saw on a database      */
+/* (naming the page that failed); PRAGMA sealdb_info its cipher and layout.  */
+/* ------------------------------------------------------------------------- */
+
+struct sqlite3;
+
+/* Registers the "sealdb" VFS with the SQLite library this process uses
+ * (idempotent, thread-safe), and an automatic extension that gives every new
+ * sealed database the reserved bytes its cipher needs and defines the SQL
+ * function sealdb_reserve(schema) for databases created through ATTACH.
+ * make_default: also make sealdb the default VFS.
+ * Returns SEALDB_OK, or SEALDB_ENOMEM. */
+SEALDB_API int sealdb_vfs_register(int make_default);
+
+/* How sealdb_sqlite_open opens a database. Zero-initialise, then set. */
+typedef struct sealdb_sqlite_config {
+    const char *cipher; /* new databases: the cipher (NULL: aegis256, or aegis128l
+                           for a 16-byte key); existing ones: NULL or the file's */
+    const void *key;    /* the raw key ... */
+    size_t key_len;
+    const char *hexkey;   /* ... or the key as hex text (exactly one of the two) */
+    sealdb_layout layout; /* new databases: hardened (default) or turso */
+    int flags;            /* sqlite3_open_v2 flags; 0 means READWRITE | CREATE */
+} sealdb_sqlite_config;
+
+/* Opens a sealed database as a sqlite3 connection, without building a URI:
+ * registers the VFS, hands it the key in memory (the key never appears in
+ * SQLite's URI text), opens `path`, and reads page 1 so that a wrong key or
+ * a file that is not a sealed database is reported here.
+ *
+ * path  the database file (a plain path, not a URI)
+ * cfg   cipher, key and options
+ * db    receives the connection; NULL on failure (nothing is left open)
+ * err   optional details on failure
+ *
+ * Returns SEALDB_OK; SEALDB_EINVAL (NULL arguments, both or neither key);
+ * SEALDB_ECIPHER, SEALDB_EHEX, SEALDB_EKEYLEN (bad cipher or key);
+ * SEALDB_EWRONGKEY (the key does not open the database); SEALDB_EMISMATCH
+ * (cfg->cipher differs from the file's); SEALDB_ENOTSEALED (a plain SQLite
+ * file); SEALDB_EFORMAT (not a database sealdb can open); SEALDB_ECORRUPT
+ * (page 1 damaged); SEALDB_ENOMEM. */
+SEALDB_API int sealdb_sqlite_open(const char *path, const sealdb_sqlite_config *cfg,
+                                  struct sqlite3 **db, sealdb_error *err);
 
 /* Fills buf with len bytes from the operating system's CSPRNG. Returns
  * SEALDB_OK, or SEALDB_ECRYPTO if the random source cannot be opened. */
