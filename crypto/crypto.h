@@ -133,10 +133,12 @@ int seal_page_nonce(seal_ctx *c, uint8_t *out, const uint8_t *in, uint32_t page_
  * database's magic. */
 int unseal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint32_t pgno);
 
-/* The same for page images in a rollback journal, bound to their offset. */
+/* The same for page images in a rollback journal, bound to their offset in
+ * the journal and to the page number SQLite records before each image. */
 int seal_journal_page(seal_ctx *c, uint8_t *out, const uint8_t *in, uint32_t page_size,
-                      uint64_t offset);
-int unseal_journal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint64_t offset);
+                      uint64_t offset, uint32_t pgno);
+int unseal_journal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint64_t offset,
+                        uint32_t pgno);
 
 /* ---- errors -------------------------------------------------------------- */
 

@@ -462,33 +462,37 @@ int unseal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint32_t pgno)
 }
 
 /* Associated data of a rollback-journal page image: 'J', its offset in the
- * journal, and the salt (hardened). */
-static size_t journal_ad(const seal_ctx *c, uint8_t *ad, uint64_t offset)
+ * journal, the page number SQLite recorded for it, and the salt (hardened),
+ * so an image cannot be moved within the journal or played back onto
+ * another page. */
+static size_t journal_ad(const seal_ctx *c, uint8_t *ad, uint64_t offset, uint32_t pgno)
 {
     ad[0] = 'J';
     put_be64(ad + 1, offset);
+    put_be32(ad + 9, pgno);
     if (c->layout == SEALDB_LAYOUT_TURSO) {
-        return 9;
+        return 13;
     }
-    memcpy(ad + 9, c->salt, SEAL_SALT_BYTES);
-    return 9 + SEAL_SALT_BYTES;
+    memcpy(ad + 13, c->salt, SEAL_SALT_BYTES);
+    return 13 + SEAL_SALT_BYTES;
 }
 
 int seal_journal_page(seal_ctx *c, uint8_t *out, const uint8_t *in, uint32_t page_size,
-                      uint64_t offset)
+                      uint64_t offset, uint32_t pgno)
 {
     if (page_size <= c->reserved) {
         return SEALDB_EINVAL;
     }
     const uint32_t usable = page_size - c->reserved;
-    uint8_t ad[9 + SEAL_SALT_BYTES];
-    const size_t ad_len = journal_ad(c, ad, offset);
+    uint8_t ad[13 + SEAL_SALT_BYTES];
+    const size_t ad_len = journal_ad(c, ad, offset, pgno);
     draw_nonce(c, out + usable + SEALDB_TAG_BYTES);
     return sealdb_cipher_encrypt(c->aead, out, out + usable, in, usable, ad, ad_len,
                                  out + usable + SEALDB_TAG_BYTES);
 }
 
-int unseal_journal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint64_t offset)
+int unseal_journal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint64_t offset,
+                        uint32_t pgno)
 {
     if (page_size <= c->reserved) {
         return SEALDB_EINVAL;
@@ -497,8 +501,8 @@ int unseal_journal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint64_t
     uint8_t tag[SEALDB_TAG_BYTES], nonce[SEALDB_MAX_NONCE_BYTES];
     memcpy(tag, page + usable, SEALDB_TAG_BYTES);
     memcpy(nonce, page + usable + SEALDB_TAG_BYTES, c->nonce_bytes);
-    uint8_t ad[9 + SEAL_SALT_BYTES];
-    const size_t ad_len = journal_ad(c, ad, offset);
+    uint8_t ad[13 + SEAL_SALT_BYTES];
+    const size_t ad_len = journal_ad(c, ad, offset, pgno);
     const int rc = sealdb_cipher_decrypt(c->aead, page, page, usable, tag, ad, ad_len, nonce);
     if (rc != SEALDB_OK) {
         crypto_wipe(page, page_size);

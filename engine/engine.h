@@ -26,7 +26,9 @@ int keyref_add(const uint8_t *key, size_t len, char id[33]);
 void keyref_drop(const char *id);
 
 /* The last error the VFS recorded for the sealed database behind schema
- * `name`: its SEALDB_E* code with *msg set, or SEALDB_OK if none. */
+ * `name` (or, with db NULL, the last one of this thread, which outlives a
+ * failed open): its SEALDB_E* code with *msg set, or SEALDB_OK if none. */
 int vfs_last_error(sqlite3 *db, const char *name, const char **msg);
+void vfs_clear_last_error(void);
 
 #endif /* SEALDB_ENGINE_H */

@@ -120,6 +120,7 @@ int sealdb_sqlite_open(const char *path, const sealdb_sqlite_config *cfg, struct
         return error_set(err, SEALDB_ENOMEM, "out of memory");
     }
     sqlite3 *conn = NULL;
+    vfs_clear_last_error();
     const int flags =
         (cfg->flags ? cfg->flags : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_URI;
     rc = sqlite3_open_v2(uri, &conn, flags, "sealdb");
@@ -132,6 +133,9 @@ int sealdb_sqlite_open(const char *path, const sealdb_sqlite_config *cfg, struct
     }
     if (rc != SQLITE_OK) {
         int code = conn ? vfs_last_error(conn, "main", &msg) : SEALDB_OK;
+        if (code == SEALDB_OK) {
+            code = vfs_last_error(NULL, NULL, &msg);
+        }
         if (code == SEALDB_OK) {
             code = sealed_error_code(rc);
             msg = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc);

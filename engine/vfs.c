@@ -105,6 +105,13 @@ typedef struct vfs_global {
 } vfs_global;
 
 static vfs_global global;
+
+/* The last error of this thread, kept after the file it concerns is gone
+ * (a failed open closes the file before the caller can ask). */
+static _Thread_local struct {
+    int code;
+    char msg[256];
+} last_failure;
 static sqlite3_vfs seal_vfs;
 static const sqlite3_io_methods io_methods;
 
@@ -139,12 +146,15 @@ static int fail(sfile *main, int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (main) {
-        memcpy(main->error, msg, sizeof msg);
-        main->code = rc == SQLITE_CORRUPT  ? SEALDB_ECORRUPT
+    const int code = rc == SQLITE_CORRUPT  ? SEALDB_ECORRUPT
                      : rc == SQLITE_NOTADB ? SEALDB_EFORMAT
                                            : SEALDB_EINVAL;
+    if (main) {
+        memcpy(main->error, msg, sizeof msg);
+        main->code = code;
     }
+    memcpy(last_failure.msg, msg, sizeof msg);
+    last_failure.code = code;
     sqlite3_log(rc, "sealdb: %s", msg);
     return rc;
 }
@@ -210,13 +220,13 @@ static int main_load_header(sfile *f, const uint8_t *hdr)
         fail(f, SQLITE_NOTADB,
              "the file is a plain SQLite database, not a sealed one; encrypt it first "
              "(sealdb encrypt) or open it without the sealdb VFS");
-        f->code = SEALDB_ENOTSEALED;
+        f->code = last_failure.code = SEALDB_ENOTSEALED;
         return SQLITE_NOTADB;
     }
     if (f->cipher_given && info.cipher != f->cipher) {
         fail(f, SQLITE_NOTADB, "the database is sealed with %s, not %s",
              sealdb_cipher_name(info.cipher), sealdb_cipher_name(f->cipher));
-        f->code = SEALDB_EMISMATCH;
+        f->code = last_failure.code = SEALDB_EMISMATCH;
         return SQLITE_NOTADB;
     }
     if (f->key_len != sealdb_cipher_key_bytes(info.cipher)) {
@@ -230,7 +240,7 @@ static int main_load_header(sfile *f, const uint8_t *hdr)
     const int rc = seal_ctx_open(&ctx, &info, f->key, f->key_len, &err);
     if (rc == SEALDB_EWRONGKEY) {
         fail(f, SQLITE_NOTADB, "wrong key for this database");
-        f->code = SEALDB_EWRONGKEY;
+        f->code = last_failure.code = SEALDB_EWRONGKEY;
         return SQLITE_NOTADB;
     }
     if (rc != SEALDB_OK) {
@@ -288,7 +298,7 @@ static int report_unseal(sfile *main, int rc, uint32_t pgno, const char *where)
              "page 1%s failed authentication: wrong key, or the page is damaged (the turso "
              "layout cannot tell these apart)",
              where);
-        main->code = SEALDB_EWRONGKEY;
+        main->code = last_failure.code = SEALDB_EWRONGKEY;
         return SQLITE_NOTADB;
     }
     return fail(main, SQLITE_CORRUPT,
@@ -795,6 +805,15 @@ static int journal_is_image(int amt, sqlite3_int64 off)
     return is_page_size(amt) && off % 8 == 4;
 }
 
+/* The page number SQLite stores in the 4 bytes before a journal image. */
+static int journal_pgno(sfile *f, sqlite3_int64 off, uint32_t *pgno)
+{
+    uint8_t b[4];
+    const int rc = f->under->pMethods->xRead(f->under, b, 4, off - 4);
+    *pgno = get_be32(b);
+    return rc;
+}
+
 static int journal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
 {
     sfile *main = f->owner;
@@ -805,7 +824,11 @@ static int journal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
     if (rc != SQLITE_OK || !journal_is_image(amt, off)) {
         return rc;
     }
-    if (unseal_journal_page(main->seal, buf, (uint32_t)amt, (uint64_t)off) != SEALDB_OK) {
+    uint32_t pgno;
+    if ((rc = journal_pgno(f, off, &pgno)) != SQLITE_OK) {
+        return rc;
+    }
+    if (unseal_journal_page(main->seal, buf, (uint32_t)amt, (uint64_t)off, pgno) != SEALDB_OK) {
         return fail(main, SQLITE_CORRUPT,
                     "a page image in the rollback journal (offset %lld) failed authentication",
                     (long long)off);
@@ -836,7 +859,15 @@ static int journal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
     if (!out) {
         return SQLITE_IOERR_NOMEM;
     }
-    if (seal_journal_page(main->seal, out, buf, (uint32_t)amt, (uint64_t)off) != SEALDB_OK) {
+    uint32_t pgno;
+    int rc = journal_pgno(f, off, &pgno);
+    if (rc != SQLITE_OK) {
+        return rc == SQLITE_IOERR_SHORT_READ ? fail(main, SQLITE_IOERR_WRITE,
+                                                    "a journal page "
+                                                    "image without its page number")
+                                             : rc;
+    }
+    if (seal_journal_page(main->seal, out, buf, (uint32_t)amt, (uint64_t)off, pgno) != SEALDB_OK) {
         return fail(main, SQLITE_IOERR_WRITE, "sealing a journal page failed");
     }
     return f->under->pMethods->xWrite(f->under, out, amt, off);
@@ -1106,15 +1137,26 @@ void keyref_drop(const char *id)
     crypto_secure_free(keyref_take(id, &len));
 }
 
-/* The last error of the sealed database behind schema `name` of db. */
+/* The last error of the sealed database behind schema `name` of db, or,
+ * when db is NULL, the last error this thread met. */
 int vfs_last_error(sqlite3 *db, const char *name, const char **msg)
 {
+    if (!db) {
+        *msg = last_failure.msg;
+        return last_failure.code;
+    }
     sfile *f = sealed_file(db, name);
     if (!f || !f->error[0]) {
         return SEALDB_OK;
     }
     *msg = f->error;
     return f->code ? f->code : SEALDB_EINVAL;
+}
+
+void vfs_clear_last_error(void)
+{
+    last_failure.code = 0;
+    last_failure.msg[0] = '\0';
 }
 
 /* ---- opening ------------------------------------------------------------------------------ */

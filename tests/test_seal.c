@@ -187,12 +187,14 @@ static void test_hardened(void)
         t[80] ^= 1; /* salt */
         CHECK_INT(unseal_page(re, t, ps, 1), SEALDB_ECORRUPT);
         /* journal images are bound to their offset */
-        CHECK_INT(seal_journal_page(re, t, p2, ps, 4100), SEALDB_OK);
+        CHECK_INT(seal_journal_page(re, t, p2, ps, 4100, 2), SEALDB_OK);
         memcpy(s2, t, ps);
-        CHECK_INT(unseal_journal_page(re, t, ps, 4100), SEALDB_OK);
+        CHECK_INT(unseal_journal_page(re, t, ps, 4100, 2), SEALDB_OK);
         CHECK_MEM(t, p2, ps);
         memcpy(t, s2, ps);
-        CHECK_INT(unseal_journal_page(re, t, ps, 4100 + 4104), SEALDB_ECORRUPT);
+        CHECK_INT(unseal_journal_page(re, t, ps, 4100 + 4104, 2), SEALDB_ECORRUPT);
+        memcpy(t, s2, ps);
+        CHECK_INT(unseal_journal_page(re, t, ps, 4100, 3), SEALDB_ECORRUPT); /* relabelled */
         /* a journal image is not a database page */
         memcpy(t, s2, ps);
         CHECK_INT(unseal_page(re, t, ps, 2), SEALDB_ECORRUPT);
