@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../bench/bench_ciphers.h"
+#include "../bench/bench_sql.h"
 #include "sealdb.h"
 
 static int cmd_version(int argc, char **argv);
@@ -21,7 +22,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"version", cmd_version, "print the library version"},
-    {"bench", cmd_bench, "run a benchmark suite: sealdb bench ciphers [--json] [--quick] ..."},
+    {"bench", cmd_bench, "run a benchmark suite: sealdb bench ciphers|sql [--json] [--quick] ..."},
 };
 
 static void usage(FILE *out)
@@ -52,14 +53,18 @@ static int cmd_bench(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         FILE *out = argc < 2 ? stderr : stdout;
         fprintf(out, "usage: sealdb bench <suite> [options]\n\nsuites:\n"
-                     "  ciphers    seal/unseal throughput of every cipher and back end\n\n"
+                     "  ciphers    seal/unseal throughput of every cipher and back end\n"
+                     "  sql        SQL on sealed databases against plain SQLite\n\n"
                      "Run 'sealdb bench <suite> --help' for a suite's options.\n");
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "ciphers") == 0) {
         return bench_ciphers_main(argc - 1, argv + 1);
     }
-    fprintf(stderr, "sealdb bench: unknown suite '%s'; expected: ciphers\n", argv[1]);
+    if (strcmp(argv[1], "sql") == 0) {
+        return bench_sql_main(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "sealdb bench: unknown suite '%s'; expected: ciphers, sql\n", argv[1]);
     return 2;
 }
 
