@@ -496,9 +496,10 @@ static void sort_rows(sqlite3 *db)
     CHECK(in_order);
 }
 
-/* The workload, through db (whose main file is <dir>/db). attach_sql
- * attaches a second database of the same kind as aux. */
-static void workload(sqlite3 *db, const char *journal_mode, const char *attach_sql)
+/* The workload, through db. attach_sql attaches a second database of the
+ * same kind as aux; vacuum_into_sql copies the database to a third one. */
+static void workload(sqlite3 *db, const char *journal_mode, const char *attach_sql,
+                     const char *vacuum_into_sql)
 {
     const int rollback = strcmp(journal_mode, "off") != 0;
     char sql[512], expect[64];
@@ -581,6 +582,12 @@ static void workload(sqlite3 *db, const char *journal_mode, const char *attach_s
     EXEC(db, "DETACH aux", SQLITE_OK);
 
     EXEC(db, "VACUUM", SQLITE_OK);
+    if (strcmp(journal_mode, "wal") != 0) {
+        /* a WAL database cannot change its page size */
+        EXEC(db, "PRAGMA page_size=8192; VACUUM", SQLITE_OK);
+        CHECK_QUERY(db, "PRAGMA page_size", "8192");
+    }
+    EXEC(db, vacuum_into_sql, SQLITE_OK);
     snprintf(expect, sizeof expect, "%d", ROWS + 1);
     CHECK_QUERY(db, "SELECT count(*) FROM t INDEXED BY t_body WHERE body > ''", expect);
     CHECK_QUERY(db, "PRAGMA integrity_check", "ok");
@@ -691,7 +698,8 @@ static void test_sealed(const char *mode, const char *cipher, sealdb_layout layo
 {
     static const char hex64[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     const int before = check_failures;
-    char dir[] = "/tmp/sealdb-noplain-XXXXXX", path[64], what[96], attach[256], hex[65];
+    char dir[] = "/tmp/sealdb-noplain-XXXXXX", path[64], what[96], hex[65];
+    char attach[256], into[256];
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/db", dir);
     snprintf(what, sizeof what, "%s %s %s", mode, cipher, sealdb_layout_name(layout));
@@ -702,6 +710,8 @@ static void test_sealed(const char *mode, const char *cipher, sealdb_layout layo
              "ATTACH 'file:%s/aux?vfs=sealdb&hexkey=%s&cipher=%s&layout=%s' AS aux; "
              "SELECT sealdb_reserve('aux')",
              dir, hex, cipher, sealdb_layout_name(layout));
+    snprintf(into, sizeof into, "VACUUM INTO 'file:%s/copy?vfs=sealdb&hexkey=%s&cipher=%s&layout=%s'",
+             dir, hex, cipher, sealdb_layout_name(layout));
 
     rec_reset();
     sealdb_sqlite_config cfg = {.cipher = cipher, .hexkey = hex, .layout = layout};
@@ -709,7 +719,7 @@ static void test_sealed(const char *mode, const char *cipher, sealdb_layout layo
     sqlite3 *db = NULL;
     CHECK_INT(sealdb_sqlite_open(path, &cfg, &db, &err), SEALDB_OK);
     if (db) {
-        workload(db, mode, attach);
+        workload(db, mode, attach, into);
         CHECK_INT(sqlite3_close(db), SQLITE_OK);
     } else {
         fprintf(stderr, "  %s\n", err.message);
@@ -757,11 +767,12 @@ static void test_sealed(const char *mode, const char *cipher, sealdb_layout layo
 static void test_control(const char *mode)
 {
     const int before = check_failures;
-    char dir[] = "/tmp/sealdb-noplain-XXXXXX", path[64], what[64], attach[128];
+    char dir[] = "/tmp/sealdb-noplain-XXXXXX", path[64], what[64], attach[128], into[128];
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/db", dir);
     snprintf(what, sizeof what, "%s plain (control)", mode);
     snprintf(attach, sizeof attach, "ATTACH '%s/aux' AS aux", dir);
+    snprintf(into, sizeof into, "VACUUM INTO '%s/copy'", dir);
     rec_reset();
     sqlite3 *db = NULL;
     CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
@@ -769,7 +780,7 @@ static void test_control(const char *mode)
     sqlite3_file *file = NULL;
     CHECK_INT(sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file), SQLITE_OK);
     CHECK(file && file->pMethods == &rec_io_methods);
-    workload(db, mode, attach);
+    workload(db, mode, attach, into);
     CHECK_INT(sqlite3_close(db), SQLITE_OK);
     print_counts(what);
 
