@@ -130,12 +130,12 @@ int interop_canon_replay(sqlite3 *db, const char *expected, interop_text *out)
         const char *end = strchr(line, '\n');
         const size_t n = end ? (size_t)(end - line) : strlen(line);
         if (n > 2 && line[0] == '@' && line[1] == ' ') {
-            char *sql = strndup(line + 2, n - 2);
+            char *sql = sqlite3_mprintf("%.*s", (int)(n - 2), line + 2);
             if (!sql) {
                 return SQLITE_NOMEM;
             }
             const int rc = interop_canon_query(db, sql, out);
-            free(sql);
+            sqlite3_free(sql);
             if (rc != SQLITE_OK) {
                 return rc;
             }
@@ -160,8 +160,8 @@ int interop_canon_equal(const char *label, const char *got, const char *want)
         const size_t gn = strcspn(g, "\n"), wn = strcspn(w, "\n");
         if (gn != wn || memcmp(g, w, gn) != 0 || (g[gn] == '\0') != (w[wn] == '\0')) {
             fprintf(stderr, "%s: canonical rows differ at line %ld%s%.*s\n", label, lineno,
-                    query ? ", in the result of " : "",
-                    query ? (int)strcspn(query, "\n") : 0, query ? query : "");
+                    query ? ", in the result of " : "", query ? (int)strcspn(query, "\n") : 0,
+                    query ? query : "");
             print_line("got     ", *g ? g : "(end of result)");
             print_line("expected", *w ? w : "(end of result)");
             return 0;

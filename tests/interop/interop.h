@@ -22,6 +22,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* CHECK_INT of check.h (include it first), printing the context (printf
+ * arguments) only when this very check fails. */
+#define INTEROP_CHECK_INT(actual, expected, ...)                                                   \
+    do {                                                                                           \
+        const int interop_before_ = check_failures;                                                \
+        CHECK_INT(actual, expected);                                                               \
+        if (check_failures > interop_before_) {                                                    \
+            fprintf(stderr, "  in: ");                                                             \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
+    } while (0)
+
 /* A growable byte string, always NUL-terminated. Zero-initialise. */
 typedef struct interop_text {
     char *data;
@@ -56,7 +69,7 @@ typedef struct interop_entry {
     char layout[16];
     char cipher[16];
     char hexkey[80];
-    char db[4096];    /* full paths: the manifest's folder joined to the names */
+    char db[4096]; /* full paths: the manifest's folder joined to the names */
     char canon[4096];
 } interop_entry;
 
@@ -67,9 +80,9 @@ int interop_manifest_next(FILE *f, const char *dir, interop_entry *e);
  * carries the WAL's salts (the way SQLite and Turso find the valid end,
  * checksums aside). A missing or empty file has none. */
 typedef struct interop_wal {
-    long long size;   /* file size in bytes, -1 if there is no file */
-    long frames;      /* frames with the header's salts */
-    long commits;     /* of those, frames that end a transaction */
+    long long size; /* file size in bytes, -1 if there is no file */
+    long frames;    /* frames with the header's salts */
+    long commits;   /* of those, frames that end a transaction */
     unsigned page_size;
 } interop_wal;
 

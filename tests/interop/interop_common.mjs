@@ -9,9 +9,6 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 
-export const CIPHERS = ["aes128gcm", "aes256gcm", "aegis256", "aegis256x2", "aegis256x4",
-  "aegis128l", "aegis128x2", "aegis128x4"];
-export const KEY_BYTES = (cipher) => (cipher.startsWith("aes128") || cipher.startsWith("aegis128") ? 16 : 32);
 const NOT_IN_JS_OPTION = "aegis256x4";
 
 export async function loadTurso() {
@@ -24,12 +21,16 @@ export async function loadTurso() {
 // Opens an encrypted database; `attached` tells whether it is schema x of an in-memory main.
 export async function openTurso(turso, file, cipher, hexkey) {
   if (cipher !== NOT_IN_JS_OPTION) {
-    const db = await turso.connect(file, { experimental: ["encryption"], encryption: { cipher, hexkey } });
+    const db = await turso.connect(file,
+      { experimental: ["encryption"], encryption: { cipher, hexkey } });
     return { db, attached: false };
   }
   if (!/^[\w./-]+$/.test(file)) throw new Error(`path needs URI escaping: ${file}`);
   const db = await turso.connect(":memory:", { experimental: ["encryption", "attach"] });
   try {
+    // Turso attaches only databases of main's page size; the header's bytes 16-17 are clear text
+    const size = fs.readFileSync(file).readUInt16BE(16);
+    await db.exec(`PRAGMA page_size = ${size === 1 ? 65536 : size}`);
     await db.exec(`ATTACH 'file:${file}?cipher=${cipher}&hexkey=${hexkey}' AS x`);
   } catch (e) {
     db.close();
@@ -61,9 +62,10 @@ export async function canonQuery(db, sql) {
   return `@ ${sql}\n` + rows.map((r) => r.map(canonValue).join(",") + "\n").join("");
 }
 
-// The queries of a canonical text, in order.
-export const canonQueries = (text) =>
-  text.split("\n").filter((l) => l.startsWith("@ ")).map((l) => l.slice(2));
+// The sections of a canonical text, in order: { sql, text } with text = "@ sql\n" + its rows.
+export const canonSections = (text) =>
+  text.split(/^(?=@ )/m).filter((s) => s.startsWith("@ "))
+    .map((s) => ({ sql: s.slice(2, s.indexOf("\n")), text: s }));
 
 // null when equal, else a description of the first differing line.
 export function canonDiff(got, want) {
@@ -71,8 +73,10 @@ export function canonDiff(got, want) {
   let query = "";
   for (let i = 0; i < Math.max(g.length, w.length); i++) {
     if (g[i] !== w[i]) {
-      const cut = (s) => (s === undefined ? "(end of result)" : s.length > 160 ? s.slice(0, 160) + "..." : s);
-      return `line ${i + 1}${query ? ` (in ${query})` : ""}\n  got:      ${cut(g[i])}\n  expected: ${cut(w[i])}`;
+      const cut = (s) =>
+        s === undefined ? "(end of result)" : s.length > 160 ? s.slice(0, 160) + "..." : s;
+      return `line ${i + 1}${query ? ` (in ${query})` : ""}\n` +
+        `  got:      ${cut(g[i])}\n  expected: ${cut(w[i])}`;
     }
     if (w[i].startsWith("@ ")) query = w[i].slice(2);
   }
@@ -96,13 +100,15 @@ export const manifestLine = (e) =>
 // Frames of a WAL that carry the header's salts, and how many of them end a transaction.
 export function walFrames(dbFile) {
   const p = dbFile + "-wal";
-  if (!fs.existsSync(p) || fs.statSync(p).size < 32) return { frames: 0, commits: 0 };
+  if (!fs.existsSync(p) || fs.statSync(p).size < 32) return { frames: 0, commits: 0, pageSize: 0 };
   const w = fs.readFileSync(p);
-  const frame = 24 + w.readUInt32BE(8);
+  const pageSize = w.readUInt32BE(8), frame = 24 + pageSize;
   let frames = 0, commits = 0;
-  for (let off = 32; off + frame <= w.length && w.compare(w, 16, 24, off + 8, off + 16) === 0; off += frame) {
+  // a frame counts while its header carries the WAL header's salts (bytes 8..15 vs 16..23)
+  for (let off = 32; off + frame <= w.length; off += frame) {
+    if (w.compare(w, 16, 24, off + 8, off + 16) !== 0) break;
     frames++;
     if (w.readUInt32BE(off + 4) !== 0) commits++;
   }
-  return { frames, commits };
+  return { frames, commits, pageSize };
 }

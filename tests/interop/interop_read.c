@@ -24,14 +24,14 @@
 #include "check.h"
 #include "interop.h"
 
-/* The single text value a statement returns, or NULL (caller frees). */
+/* The single text value a statement returns, or NULL (free with sqlite3_free). */
 static char *query_text(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     char *out = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
         sqlite3_column_text(st, 0)) {
-        out = strdup((const char *)sqlite3_column_text(st, 0));
+        out = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
     } else {
         fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
     }
@@ -59,14 +59,13 @@ static const char *other_cipher(const char *cipher)
 static void check_refused(const interop_entry *e, const char *cipher, const char *hexkey,
                           int expected)
 {
-    sealdb_sqlite_config cfg = {
-        .cipher = cipher, .hexkey = hexkey, .layout = SEALDB_LAYOUT_TURSO};
+    sealdb_sqlite_config cfg = {.cipher = cipher, .hexkey = hexkey, .layout = SEALDB_LAYOUT_TURSO};
     sqlite3 *db = NULL;
     sealdb_error err = {0};
-    CHECK_INT(sealdb_sqlite_open(e->db, &cfg, &db, &err), expected);
+    INTEROP_CHECK_INT(sealdb_sqlite_open(e->db, &cfg, &db, &err), expected,
+                      "%s opened with cipher %s and a %s key: %s", e->db, cipher,
+                      strcmp(hexkey, e->hexkey) ? "wrong" : "right", err.message);
     CHECK(db == NULL);
-    CHECK_CONTEXT("%s opened with cipher %s and a %s key: %s", e->db, cipher,
-                  strcmp(hexkey, e->hexkey) ? "wrong" : "right", err.message);
     sqlite3_close(db);
 }
 
@@ -92,8 +91,8 @@ static void check_database(const interop_entry *e)
         .cipher = e->cipher, .hexkey = e->hexkey, .layout = SEALDB_LAYOUT_TURSO};
     sqlite3 *db = NULL;
     sealdb_error err = {0};
-    CHECK_INT(sealdb_sqlite_open(e->db, &cfg, &db, &err), SEALDB_OK);
-    CHECK_CONTEXT("%s: %s", e->db, err.message);
+    INTEROP_CHECK_INT(sealdb_sqlite_open(e->db, &cfg, &db, &err), SEALDB_OK, "%s: %s", e->db,
+                      err.message);
     if (!db) {
         return;
     }
@@ -104,7 +103,7 @@ static void check_database(const interop_entry *e)
              sealdb_cipher_nonce_bytes(id) + SEALDB_TAG_BYTES);
     char *got_info = query_text(db, "PRAGMA sealdb_info");
     CHECK_STR(got_info, info);
-    free(got_info);
+    sqlite3_free(got_info);
 
     char *want = interop_read_file(e->canon, NULL);
     CHECK(want != NULL);
@@ -115,10 +114,10 @@ static void check_database(const interop_entry *e)
     }
     char *integrity = query_text(db, "PRAGMA integrity_check");
     CHECK_STR(integrity, "ok");
-    free(integrity);
+    sqlite3_free(integrity);
     char *ckpt = query_text(db, "PRAGMA wal_checkpoint(TRUNCATE)");
     CHECK_STR(ckpt, "0"); /* busy = 0 */
-    free(ckpt);
+    sqlite3_free(ckpt);
     CHECK_INT(sqlite3_close(db), SQLITE_OK);
     interop_wal after;
     CHECK_INT(interop_wal_count(e->db, &after), 0);

@@ -8,8 +8,10 @@
  *   sealdb-<cipher>.db (+ -wal)    layout turso, for Turso to read
  *   hardened-<cipher>.db (+ -wal)  layout hardened (the default), which
  *                                  Turso must refuse
- * each with its expected canonical rows (<db>.canon, as SQLite reads them
- * on the writing connection) and one line in OUTDIR/sealdb.list.
+ * and two more in the turso layout at 1024- and 65536-byte pages
+ * (sealdb-<cipher>-ps<size>.db), each with its expected canonical rows
+ * (<db>.canon, as SQLite reads them on the writing connection) and a line
+ * in OUTDIR/sealdb.list.
  *
  * The data has every storage class: integers up to the 64-bit limits,
  * integral and extreme reals, multi-byte UTF-8, empty and NULL values, blobs
@@ -31,8 +33,20 @@
 #define PHASE_A_ROWS 240
 #define PHASE_B_ROWS 80
 
-static const char *const CIPHERS[] = {"aes128gcm",  "aes256gcm",  "aegis256",   "aegis256x2",
-                                      "aegis256x4", "aegis128l",  "aegis128x2", "aegis128x4"};
+/* Every cipher at 4096-byte pages in both layouts, and two other page sizes (turso layout;
+ * turso_write.mjs pairs them with other ciphers). */
+typedef struct spec {
+    const char *cipher;
+    int page_size;
+    int hardened_too;
+} spec;
+
+static const spec SPECS[] = {
+    {"aes128gcm", 4096, 1},   {"aes256gcm", 4096, 1},  {"aegis256", 4096, 1},
+    {"aegis256x2", 4096, 1},  {"aegis256x4", 4096, 1}, {"aegis128l", 4096, 1},
+    {"aegis128x2", 4096, 1},  {"aegis128x4", 4096, 1}, {"aes128gcm", 1024, 0},
+    {"aegis256x4", 65536, 0},
+};
 
 static const char *const SCHEMA =
     "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER, price REAL,"
@@ -50,15 +64,14 @@ static const char *const QUERIES[] = {
 };
 
 #define NWORDS 12
-static const char *const WORDS[NWORDS] = {"amber", "birch", "cedar", "dune",  "ember", "fjord",
-                                          "ñandú", "日本語", "🦀",    "Ωmega", "grüße", "ﬁn"};
+static const char *const WORDS[NWORDS] = {"amber", "birch",  "cedar", "dune",  "ember", "fjord",
+                                          "ñandú", "日本語", "🦀",  "Ωmega", "grüße", "ﬁn"};
 
 static void exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     const int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    CHECK_INT(rc, SQLITE_OK);
-    CHECK_CONTEXT("%.80s: %s", sql, msg ? msg : "");
+    INTEROP_CHECK_INT(rc, SQLITE_OK, "%.80s: %s", sql, msg ? msg : "");
     sqlite3_free(msg);
 }
 
@@ -153,8 +166,8 @@ static void bind_row(sqlite3_stmt *st, int id, int version)
         sqlite3_bind_zeroblob(st, 5, 0);
     } else if (id % 20 == 0 || (version && id % 14 == 0)) {
         bind_blob(st, 5, &r, 9000 + (size_t)id * 37 % 8000); /* overflow pages */
-    } else if (id == 99) {
-        bind_blob(st, 5, &r, 100000); /* a long overflow chain */
+    } else if (id >= 97 && id <= 99) {
+        bind_blob(st, 5, &r, 200000); /* long overflow chains, even at 64 KiB pages */
     } else {
         bind_blob(st, 5, &r, (size_t)id * 13 % 200);
     }
@@ -196,8 +209,9 @@ static void insert_rows(sqlite3 *db, int first, int last, int step, int version)
 }
 
 /* Writes one database and its canonical rows; appends its manifest line. */
-static void make_database(const char *dir, const char *cipher, sealdb_layout layout, FILE *list)
+static void make_database(const char *dir, const spec *sp, sealdb_layout layout, FILE *list)
 {
+    const char *cipher = sp->cipher;
     const int before = check_failures;
     sealdb_cipher_id id = 0;
     CHECK_INT(sealdb_cipher_lookup(cipher, &id, NULL), SEALDB_OK);
@@ -210,8 +224,12 @@ static void make_database(const char *dir, const char *cipher, sealdb_layout lay
     }
     const char *layout_name = layout == SEALDB_LAYOUT_TURSO ? "turso" : "hardened";
     char name[64], path[4200], canon_path[4300];
-    snprintf(name, sizeof name, "%s-%s.db", layout == SEALDB_LAYOUT_TURSO ? "sealdb" : "hardened",
-             cipher);
+    char size[16] = "";
+    if (sp->page_size != 4096) {
+        snprintf(size, sizeof size, "-ps%d", sp->page_size);
+    }
+    snprintf(name, sizeof name, "%s-%s%s.db", layout == SEALDB_LAYOUT_TURSO ? "sealdb" : "hardened",
+             cipher, size);
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(canon_path, sizeof canon_path, "%s.canon", path);
     static const char *const suffixes[] = {"", "-wal", "-shm"};
@@ -224,14 +242,17 @@ static void make_database(const char *dir, const char *cipher, sealdb_layout lay
     sealdb_sqlite_config cfg = {.cipher = cipher, .hexkey = hexkey, .layout = layout};
     sqlite3 *db = NULL;
     sealdb_error err = {0};
-    CHECK_INT(sealdb_sqlite_open(path, &cfg, &db, &err), SEALDB_OK);
-    CHECK_CONTEXT("%s: %s", path, err.message);
+    INTEROP_CHECK_INT(sealdb_sqlite_open(path, &cfg, &db, &err), SEALDB_OK, "%s: %s", path,
+                      err.message);
     if (!db) {
         return;
     }
     int off = 0;
     CHECK_INT(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, &off), SQLITE_OK);
     CHECK_INT(off, 1);
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA page_size=%d", sp->page_size);
+    exec(db, pragma);
     sqlite3_stmt *st = NULL;
     CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL), SQLITE_OK);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
@@ -244,14 +265,14 @@ static void make_database(const char *dir, const char *cipher, sealdb_layout lay
     for (int a = 1; a <= PHASE_A_ROWS; a += PHASE_A_ROWS / 3) {
         insert_rows(db, a, a + PHASE_A_ROWS / 3 - 1, 1, 0);
     }
-    exec(db, "DELETE FROM items WHERE id % 6 = 0");
+    exec(db, "DELETE FROM items WHERE id % 6 = 0 OR id = 97");
     CHECK(query_int(db, "PRAGMA freelist_count") > 0);
     CHECK_INT(query_int(db, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
 
     /* phase B: three transactions left in the WAL */
     insert_rows(db, PHASE_A_ROWS + 1, PHASE_A_ROWS + PHASE_B_ROWS, 1, 0);
     insert_rows(db, 7, PHASE_A_ROWS + PHASE_B_ROWS, 7, 1);
-    exec(db, "DELETE FROM items WHERE id % 5 = 0 AND id > 100");
+    exec(db, "DELETE FROM items WHERE (id % 5 = 0 AND id > 100) OR id = 98");
 
     CHECK(query_int(db, "PRAGMA freelist_count") > 0);
     CHECK_INT(query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = "
@@ -266,9 +287,8 @@ static void make_database(const char *dir, const char *cipher, sealdb_layout lay
 
     interop_wal wal;
     CHECK_INT(interop_wal_count(path, &wal), 0);
-    CHECK_INT(wal.commits, 3);
-    CHECK_INT(wal.page_size, 4096);
-    CHECK_CONTEXT("%s: WAL of %lld bytes", path, wal.size);
+    INTEROP_CHECK_INT(wal.commits, 3, "%s: WAL of %lld bytes", path, wal.size);
+    INTEROP_CHECK_INT(wal.page_size, sp->page_size, "%s: WAL of %lld bytes", path, wal.size);
     fprintf(list, "%s %s %s %s %s.canon\n", layout_name, cipher, hexkey, name, name);
     printf("%-4s %-28s wal %4ld frames, %ld commits; %zu bytes of canonical rows\n",
            check_failures == before ? "ok" : "FAIL", name, wal.frames, wal.commits, canon.len);
@@ -289,9 +309,11 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(list, "# layout cipher hexkey db canon (written by interop_write)\n");
-    for (size_t c = 0; c < sizeof CIPHERS / sizeof *CIPHERS; c++) {
-        make_database(argv[1], CIPHERS[c], SEALDB_LAYOUT_TURSO, list);
-        make_database(argv[1], CIPHERS[c], SEALDB_LAYOUT_DEFAULT, list);
+    for (size_t i = 0; i < sizeof SPECS / sizeof *SPECS; i++) {
+        make_database(argv[1], &SPECS[i], SEALDB_LAYOUT_TURSO, list);
+        if (SPECS[i].hardened_too) {
+            make_database(argv[1], &SPECS[i], SEALDB_LAYOUT_DEFAULT, list);
+        }
     }
     CHECK_INT(fclose(list), 0);
     return check_report();
