@@ -89,6 +89,7 @@ struct sfile {
     sealdb_cipher_id cipher;
     int cipher_given;
     sealdb_layout layout;
+    int journal_off; /* the connection set journal_mode=OFF */
     int fatal;       /* SQLite error code every access returns (0: none) */
     int code;        /* the SEALDB_E* code of the last error */
     char error[256]; /* the last error, for PRAGMA sealdb_error */
@@ -306,6 +307,23 @@ static int report_unseal(sfile *main, int rc, uint32_t pgno, const char *where)
                 where);
 }
 
+/* A new database's first transaction may spill pages to the file before it
+ * writes page 1; they were sealed with this connection's fresh context. But
+ * if another connection has written a header since, that one rules. */
+static int main_fresh_check(sfile *f)
+{
+    uint8_t hdr[100];
+    const int rc = f->under->pMethods->xRead(f->under, hdr, sizeof hdr, 0);
+    if (rc == SQLITE_IOERR_SHORT_READ) {
+        return SQLITE_OK;
+    }
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
+    static const uint8_t zero[100];
+    return memcmp(hdr, zero, sizeof hdr) == 0 ? SQLITE_OK : main_check_header(f, hdr);
+}
+
 /* ---- main database I/O -------------------------------------------------------------- */
 
 static int main_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
@@ -323,9 +341,13 @@ static int main_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
             memset(buf, 0, (size_t)amt);
             return rc;
         }
-        if (!f->seal || f->fresh) {
+        if (pgno > 1 && f->fresh && (rc = main_fresh_check(f)) != SQLITE_OK) {
             memset(buf, 0, (size_t)amt);
-            return fail(f, SQLITE_CORRUPT, "page %u read before page 1 of a new database", pgno);
+            return rc;
+        }
+        if (!f->seal) {
+            memset(buf, 0, (size_t)amt);
+            return fail(f, SQLITE_CORRUPT, "page %u read without a key", pgno);
         }
         return report_unseal(f, unseal_page(f->seal, buf, (uint32_t)amt, pgno), pgno, "");
     }
@@ -363,7 +385,14 @@ static int check_page1(sfile *main, const uint8_t *page, int amt)
     const uint32_t reserved = seal_ctx_reserved(main->seal);
     const uint32_t page_size =
         page[16] == 0 && page[17] == 1 ? 65536u : (uint32_t)page[16] << 8 | page[17];
-    if (page[20] != reserved || page_size != (uint32_t)amt) {
+    if (page_size != (uint32_t)amt) {
+        return fail(main, SQLITE_IOERR_WRITE,
+                    "page 1 gives a page size of %u but is written as %d bytes: a sealed "
+                    "database cannot change its page size in place; set PRAGMA page_size, then "
+                    "VACUUM INTO a new sealed database",
+                    page_size, amt);
+    }
+    if (page[20] != reserved) {
         return fail(main, SQLITE_IOERR_WRITE,
                     "the database reserves %u bytes per page; %s needs %u. Create sealed "
                     "databases with sealdb_sqlite_open() or after loading the extension, or run "
@@ -625,6 +654,10 @@ static int wal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
     wal_state *w = f->wal;
     if (f->owner->fatal) {
         return f->owner->fatal;
+    }
+    if (off == 24 && amt == 8) {
+        /* the header's own checksum, where both chains start */
+        return f->under->pMethods->xRead(f->under, buf, amt, off);
     }
     if (off == 0 && amt == WAL_HEADER) {
         const int rc = f->under->pMethods->xRead(f->under, buf, amt, off);
@@ -982,6 +1015,32 @@ static int x_check_reserved_lock(sqlite3_file *file, int *out)
 static int main_pragma(sfile *f, char **args)
 {
     const char *name = args[1];
+    if (sqlite3_stricmp(name, "journal_mode") == 0 && args[2]) {
+        f->journal_off = sqlite3_stricmp(args[2], "off") == 0;
+        return SQLITE_NOTFOUND;
+    }
+    if (sqlite3_stricmp(name, "page_size") == 0 && args[2] && f->journal_off) {
+        /* In place, SQLite changes a page size by writing new-size pages in
+         * old-size pieces, which cannot be sealed: the VFS refuses page 1
+         * when it comes. With a journal the change rolls back; without one
+         * the pieces written before would be left behind, so refuse now. */
+        sqlite3_int64 size = 0;
+        uint8_t hdr[18];
+        if (under_size(f, &size) == SQLITE_OK && size > 0 &&
+            f->under->pMethods->xRead(f->under, hdr, sizeof hdr, 0) == SQLITE_OK) {
+            const long want = atol(args[2]);
+            const long have = hdr[16] == 0 && hdr[17] == 1 ? 65536 : (long)hdr[16] << 8 | hdr[17];
+            if (want != have && is_page_size(want)) {
+                args[0] = sqlite3_mprintf(
+                    "sealdb: the page size of an existing sealed database (%ld) cannot be changed "
+                    "in place, and with journal_mode=OFF a failed attempt would damage it; use "
+                    "VACUUM INTO a new sealed database with another journal mode",
+                    have);
+                return SQLITE_ERROR;
+            }
+        }
+        return SQLITE_NOTFOUND;
+    }
     if (sqlite3_stricmp(name, "sealdb_error") == 0) {
         args[0] = sqlite3_mprintf("%s", f->error[0] ? f->error : "ok");
         return SQLITE_OK;
