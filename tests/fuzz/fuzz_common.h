@@ -77,6 +77,9 @@ static const fuzz_open_cipher fuzz_open_ciphers[4] = {
 
 #define FUZZ_OPEN_PREFIX 5 /* mode byte and the database length */
 
+/* fuzz_unseal's raw mode: mode byte, page number, journal offset. */
+#define RAW_PREFIX 13
+
 /* ---- reading input bytes ------------------------------------------------------------ */
 
 typedef struct fuzz_reader {
@@ -121,6 +124,18 @@ static inline uint32_t fuzz_u32(fuzz_reader *r)
     uint8_t b[4];
     fuzz_take(r, b, 4);
     return fuzz_be32(b);
+}
+
+static inline uint64_t fuzz_u64(fuzz_reader *r)
+{
+    const uint64_t hi = fuzz_u32(r);
+    return hi << 32 | fuzz_u32(r);
+}
+
+static inline void fuzz_put_be64(uint8_t *p, uint64_t v)
+{
+    fuzz_put_be32(p, (uint32_t)(v >> 32));
+    fuzz_put_be32(p + 4, (uint32_t)v);
 }
 
 static inline int fuzz_all_zero(const uint8_t *p, size_t n)

@@ -22,7 +22,10 @@
  * commit sizes still reach the VFS's frame reading and chain translation.
  *
  * Seed inputs that open (make_corpus writes them) are what let mutations go
- * deep; without them nearly every input fails on page 1.
+ * deep; without them nearly every input fails on page 1. With the
+ * environment variable SEALDB_FUZZ_VERBOSE set, the target prints what each
+ * input did (the open's error, the integrity check, rows per table), which
+ * shows whether a seed opens as meant.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -40,6 +43,7 @@
 #define MAX_VM_STEPS 20000000 /* a safety net against a statement that never ends */
 
 static char dir_path[PATH_MAX - 32];
+static int verbose;
 static char db_path[PATH_MAX], wal_path[PATH_MAX], journal_path[PATH_MAX], shm_path[PATH_MAX];
 
 static void remove_files(void)
@@ -75,6 +79,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(journal_path, sizeof journal_path, "%s/db-journal", dir_path);
     snprintf(shm_path, sizeof shm_path, "%s/db-shm", dir_path);
     atexit(remove_dir);
+    verbose = getenv("SEALDB_FUZZ_VERBOSE") != NULL;
     if (sealdb_vfs_register(0) != SEALDB_OK) {
         abort();
     }
@@ -133,15 +138,26 @@ static void drain(sqlite3 *db, const char *sql)
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         FUZZ_ASSERT(st == NULL);
+        if (verbose) {
+            fprintf(stderr, "  %s: %s\n", sql, sqlite3_errmsg(db));
+        }
         return;
     }
-    for (int row = 0; row < MAX_ROWS && sqlite3_step(st) == SQLITE_ROW; row++) {
+    int row = 0, rc = SQLITE_ROW;
+    for (; row < MAX_ROWS && (rc = sqlite3_step(st)) == SQLITE_ROW; row++) {
         const int n = sqlite3_column_count(st);
         for (int i = 0; i < n; i++) {
             const unsigned char *text = sqlite3_column_text(st, i);
             const int len = sqlite3_column_bytes(st, i);
             FUZZ_ASSERT(len >= 0 && (text != NULL || len == 0));
+            if (verbose && row == 0 && i == 0) {
+                fprintf(stderr, "  %s: %.60s\n", sql, text ? (const char *)text : "NULL");
+            }
         }
+    }
+    if (verbose) {
+        fprintf(stderr, "  %s: %d rows, %s\n", sql, row,
+                rc == SQLITE_DONE || rc == SQLITE_ROW ? "ok" : sqlite3_errmsg(db));
     }
     sqlite3_finalize(st);
 }
@@ -227,6 +243,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sealdb_error err;
     memset(&err, 0xa5, sizeof err);
     const int rc = sealdb_sqlite_open(db_path, &cfg, &db, &err);
+    if (verbose) {
+        fprintf(stderr, "mode %02x, database %zu bytes, %s %zu bytes: %s\n", mode, db_len,
+                mode & FUZZ_OPEN_JOURNAL ? "journal" : "WAL", second_len,
+                rc == SEALDB_OK ? "opened" : err.message);
+    }
     if (rc != SEALDB_OK) {
         FUZZ_ASSERT(db == NULL);
         FUZZ_ASSERT(err.code == rc);
@@ -243,6 +264,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_tables(db);
     if ((mode & FUZZ_OPEN_WRITE) && !(mode & FUZZ_OPEN_READONLY)) {
         if (sqlite3_exec(db, write_sql, NULL, NULL, NULL) != SQLITE_OK) {
+            if (verbose) {
+                fprintf(stderr, "  write: %s\n", sqlite3_errmsg(db));
+            }
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         }
         drain(db, "SELECT * FROM fuzz_w");

@@ -7,13 +7,14 @@
  *
  *     [0]          mode; bit 1: open the image with page size 512 << bits 2..4
  *                  instead of the header's (a WAL may say another size)
- *     [1, 5)       S: a page number and a journal offset, big-endian
- *     [5, 105)     the 100-byte database header
- *     [105, end)   the page image, zero-padded or cut to the page size
+ *     [1, 5)       S: a page number, big-endian
+ *     [5, 13)      J: a journal offset, big-endian
+ *     [13, 113)    the 100-byte database header
+ *     [113, end)   the page image, zero-padded or cut to the page size
  *
  * The header is parsed; if it is sealed, the image is opened as pages 1, 2,
- * S and S + 1 and as a journal image at offsets S and 516, under three
- * contexts for the fixed key: the one seal_ctx_open builds from the header
+ * S and S + 1 and as the journal image of page S at offset J and of page 2
+ * at offset 516, under three contexts for the fixed key: the one seal_ctx_open builds from the header
  * (if the key check lets it), and hardened and turso ones made with
  * seal_ctx_create_salted and the fixed salt.
  *
@@ -25,8 +26,9 @@
  *     [1]          cipher id 1 + b % 8
  *     [2]          layout: bit 0 clear hardened, set turso
  *     [3]          page size 512 << (b % 8)
- *     [4, 8)       page number (journal: offset), big-endian
- *     [8]          F, the number of flips, then F flips of 3 bytes each: a
+ *     [4, 8)       page number, big-endian
+ *     [8, 16)      journal offset, big-endian
+ *     [16]         F, the number of flips, then F flips of 3 bytes each: a
  *                  big-endian position (mod the page size) and an XOR mask
  *     next 32      the nonce
  *     rest         the plaintext, zero-padded or cut to the page size
@@ -41,8 +43,9 @@
  * - every byte of a sealed image is authenticated: the image opens if and
  *   only if the flips cancel out, and then to the exact plaintext;
  * - an image opens in one place only: under hardened at one page number or
- *   journal offset; under turso at any page number but 1 (pages there carry
- *   no associated data), or as page 1, or at one journal offset.
+ *   journal place (offset and page number); under turso at any page number
+ *   but 1 (pages there carry no associated data), or as page 1, or at one
+ *   journal place.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -169,11 +172,13 @@ static int try_page(seal_ctx *c, const uint8_t *image, uint32_t page_size, uint3
     return 1;
 }
 
-/* Opens a copy of image as a journal page image at offset; 1 if it opened. */
-static int try_journal(seal_ctx *c, const uint8_t *image, uint32_t page_size, uint64_t offset)
+/* Opens a copy of image as the journal image of page pgno at offset; 1 if
+ * it opened. */
+static int try_journal(seal_ctx *c, const uint8_t *image, uint32_t page_size, uint64_t offset,
+                       uint32_t pgno)
 {
     memcpy(work_buf, image, page_size);
-    const int rc = unseal_journal_page(c, work_buf, page_size, offset);
+    const int rc = unseal_journal_page(c, work_buf, page_size, offset, pgno);
     if (rc != SEALDB_OK) {
         FUZZ_ASSERT(rc == SEALDB_ECORRUPT);
         FUZZ_ASSERT(fuzz_all_zero(work_buf, page_size));
@@ -182,15 +187,17 @@ static int try_journal(seal_ctx *c, const uint8_t *image, uint32_t page_size, ui
     const uint32_t reserved = seal_ctx_reserved(c);
     FUZZ_ASSERT(fuzz_all_zero(work_buf + page_size - reserved, reserved));
     /* Journal images take a fresh nonce: seal again and open again. */
-    FUZZ_ASSERT(seal_journal_page(c, reseal_buf, work_buf, page_size, offset) == SEALDB_OK);
-    FUZZ_ASSERT(unseal_journal_page(c, reseal_buf, page_size, offset) == SEALDB_OK);
+    FUZZ_ASSERT(seal_journal_page(c, reseal_buf, work_buf, page_size, offset, pgno) ==
+                SEALDB_OK);
+    FUZZ_ASSERT(unseal_journal_page(c, reseal_buf, page_size, offset, pgno) == SEALDB_OK);
     FUZZ_ASSERT(memcmp(reseal_buf, work_buf, page_size) == 0);
     return 1;
 }
 
 /* Opens image everywhere the raw mode tries; checks it opens in one place
  * only (turso pages other than 1 excepted). */
-static void probe_image(seal_ctx *c, const uint8_t *image, uint32_t page_size, uint32_t s)
+static void probe_image(seal_ctx *c, const uint8_t *image, uint32_t page_size, uint32_t s,
+                        uint64_t j)
 {
     const uint32_t pgnos[4] = {1, 2, s, s + 1};
     int opened_1 = 0, opened_other = 0, opened_journal = 0;
@@ -214,10 +221,12 @@ static void probe_image(seal_ctx *c, const uint8_t *image, uint32_t page_size, u
             opened_other = 1;
         }
     }
-    const uint64_t offsets[2] = {s, 516};
+    const uint64_t offsets[2] = {j, 516};
+    const uint32_t journal_pgnos[2] = {s, 2};
     for (int i = 0; i < 2; i++) {
-        if (try_journal(c, image, page_size, offsets[i])) {
-            FUZZ_ASSERT(opened_journal == 0 || offsets[i] == offsets[0]);
+        if (try_journal(c, image, page_size, offsets[i], journal_pgnos[i])) {
+            FUZZ_ASSERT(opened_journal == 0 ||
+                        (offsets[1] == offsets[0] && journal_pgnos[1] == journal_pgnos[0]));
             opened_journal++;
         }
     }
@@ -231,6 +240,7 @@ static void run_raw(const uint8_t *data, size_t size)
     fuzz_reader r = {data, size};
     const uint8_t mode = fuzz_u8(&r);
     const uint32_t s = fuzz_u32(&r);
+    const uint64_t j = fuzz_u64(&r);
     uint8_t hdr[100];
     fuzz_take(&r, hdr, sizeof hdr);
     seal_file_info info;
@@ -249,7 +259,7 @@ static void run_raw(const uint8_t *data, size_t size)
     if (rc == SEALDB_OK) {
         FUZZ_ASSERT(seal_ctx_cipher(c) == info.cipher && seal_ctx_layout(c) == info.layout);
         FUZZ_ASSERT(seal_ctx_reserved(c) == info.reserved);
-        probe_image(c, image_buf, page_size, s);
+        probe_image(c, image_buf, page_size, s, j);
         seal_ctx_close(c);
     } else {
         /* only the key check can refuse a header seal_header_read accepted */
@@ -260,7 +270,7 @@ static void run_raw(const uint8_t *data, size_t size)
     for (int i = 0; i < 2; i++) {
         rc = seal_ctx_create_salted(&c, info.cipher, layouts[i], key, key_len, fuzz_salt, NULL);
         FUZZ_ASSERT(rc == SEALDB_OK);
-        probe_image(c, image_buf, page_size, s);
+        probe_image(c, image_buf, page_size, s, j);
         seal_ctx_close(c);
     }
     pages_free();
@@ -320,7 +330,8 @@ static void run_seal(const uint8_t *data, size_t size)
     const sealdb_cipher_id cipher = (sealdb_cipher_id)(1 + fuzz_u8(&r) % 8);
     const sealdb_layout layout = fuzz_u8(&r) & 1 ? SEALDB_LAYOUT_TURSO : SEALDB_LAYOUT_HARDENED;
     const uint32_t page_size = 512u << (fuzz_u8(&r) % 8);
-    const uint32_t where = fuzz_u32(&r); /* page number or journal offset */
+    const uint32_t pgno = fuzz_u32(&r);
+    const uint64_t offset = fuzz_u64(&r); /* journal images */
     const uint8_t nflips = fuzz_u8(&r);
     uint8_t flips[255 * 3];
     fuzz_take(&r, flips, 3u * nflips);
@@ -334,22 +345,23 @@ static void run_seal(const uint8_t *data, size_t size)
     FUZZ_ASSERT(seal_ctx_create_salted(&c, cipher, layout, fuzz_key, key_len, fuzz_salt, NULL) ==
                 SEALDB_OK);
     const uint32_t reserved = seal_ctx_reserved(c);
-    if (!journal && where == 0) {
+    if (!journal && pgno == 0) {
         FUZZ_ASSERT(seal_page_nonce(c, image_buf, expect_buf, page_size, 0, nonce) ==
                     SEALDB_EINVAL);
         seal_ctx_close(c);
         pages_free();
         return;
     }
-    make_plain_view(c, expect_buf, page_size, journal ? 0 : where);
+    make_plain_view(c, expect_buf, page_size, journal ? 0 : pgno);
     if (journal) {
-        FUZZ_ASSERT(seal_journal_page(c, image_buf, expect_buf, page_size, where) == SEALDB_OK);
+        FUZZ_ASSERT(seal_journal_page(c, image_buf, expect_buf, page_size, offset, pgno) ==
+                    SEALDB_OK);
     } else {
-        FUZZ_ASSERT(seal_page_nonce(c, image_buf, expect_buf, page_size, where, nonce) ==
+        FUZZ_ASSERT(seal_page_nonce(c, image_buf, expect_buf, page_size, pgno, nonce) ==
                     SEALDB_OK);
         FUZZ_ASSERT(memcmp(image_buf + page_size - reserved + SEALDB_TAG_BYTES, nonce,
                            nonce_bytes_of(c)) == 0);
-        if (where == 1) {
+        if (pgno == 1) {
             FUZZ_ASSERT(memcmp(image_buf + 16, expect_buf + 16, 72 - 16) == 0);
             check_sealed_header(c, image_buf, page_size);
         }
@@ -364,11 +376,11 @@ static void run_seal(const uint8_t *data, size_t size)
     }
     const int intact = memcmp(damaged, image_buf, page_size) == 0;
     memcpy(work_buf, damaged, page_size);
-    const int rc = journal ? unseal_journal_page(c, work_buf, page_size, where)
-                           : unseal_page(c, work_buf, page_size, where);
+    const int rc = journal ? unseal_journal_page(c, work_buf, page_size, offset, pgno)
+                           : unseal_page(c, work_buf, page_size, pgno);
     if (intact) {
         FUZZ_ASSERT(rc == SEALDB_OK);
-        check_plain_view(c, work_buf, image_buf, page_size, journal ? 0 : where);
+        check_plain_view(c, work_buf, image_buf, page_size, journal ? 0 : pgno);
         FUZZ_ASSERT(memcmp(work_buf, expect_buf, page_size - reserved) == 0);
     } else {
         FUZZ_ASSERT(rc == SEALDB_ECORRUPT);
@@ -376,18 +388,19 @@ static void run_seal(const uint8_t *data, size_t size)
     }
 
     /* The intact image opens in its own place only. */
+    const uint32_t next_pgno = pgno == UINT32_MAX ? 2 : pgno + 1;
     if (journal) {
-        FUZZ_ASSERT(!try_journal(c, image_buf, page_size, (uint64_t)where + 1));
-        FUZZ_ASSERT(!try_journal(c, image_buf, page_size, (uint64_t)where << 32 | 4));
-        FUZZ_ASSERT(!try_page(c, image_buf, page_size, where ? where : 1));
+        FUZZ_ASSERT(!try_journal(c, image_buf, page_size, offset + 1, pgno));
+        FUZZ_ASSERT(!try_journal(c, image_buf, page_size, offset ^ (uint64_t)1 << 40, pgno));
+        FUZZ_ASSERT(!try_journal(c, image_buf, page_size, offset, next_pgno));
+        FUZZ_ASSERT(!try_page(c, image_buf, page_size, pgno ? pgno : 1));
     } else {
-        const uint32_t elsewhere = where == UINT32_MAX ? 2 : where + 1;
-        const int opens = try_page(c, image_buf, page_size, elsewhere);
-        FUZZ_ASSERT(opens == (layout == SEALDB_LAYOUT_TURSO && where != 1));
-        if (where != 1) {
+        const int opens = try_page(c, image_buf, page_size, next_pgno);
+        FUZZ_ASSERT(opens == (layout == SEALDB_LAYOUT_TURSO && pgno != 1));
+        if (pgno != 1) {
             FUZZ_ASSERT(!try_page(c, image_buf, page_size, 1));
         }
-        FUZZ_ASSERT(!try_journal(c, image_buf, page_size, where));
+        FUZZ_ASSERT(!try_journal(c, image_buf, page_size, offset, pgno));
     }
 
     /* Another salt (hardened) or the other layout is another key. */
@@ -401,8 +414,8 @@ static void run_seal(const uint8_t *data, size_t size)
         FUZZ_ASSERT(seal_ctx_create_salted(&other, cipher, i ? other_layout : SEALDB_LAYOUT_HARDENED,
                                            fuzz_key, key_len, i ? fuzz_salt : salt,
                                            NULL) == SEALDB_OK);
-        FUZZ_ASSERT(journal ? !try_journal(other, image_buf, page_size, where)
-                            : !try_page(other, image_buf, page_size, where));
+        FUZZ_ASSERT(journal ? !try_journal(other, image_buf, page_size, offset, pgno)
+                            : !try_page(other, image_buf, page_size, pgno));
         seal_ctx_close(other);
     }
     seal_ctx_close(c);
