@@ -244,7 +244,13 @@ static void run_raw(const uint8_t *data, size_t size)
     uint8_t hdr[100];
     fuzz_take(&r, hdr, sizeof hdr);
     seal_file_info info;
-    if (check_header(hdr, &info) != SEALDB_OK || !info.sealed) {
+    if (check_header(hdr, &info) != SEALDB_OK) {
+        return;
+    }
+    seal_ctx *c = NULL;
+    if (!info.sealed) {
+        FUZZ_ASSERT(seal_ctx_open(&c, &info, fuzz_key, 16, NULL) == SEALDB_ENOTSEALED);
+        FUZZ_ASSERT(c == NULL);
         return;
     }
     const uint32_t page_size = mode & 2 ? 512u << ((mode >> 2) & 7) : info.page_size;
@@ -253,7 +259,6 @@ static void run_raw(const uint8_t *data, size_t size)
 
     const uint8_t *key = fuzz_key;
     const size_t key_len = sealdb_cipher_key_bytes(info.cipher);
-    seal_ctx *c = NULL;
     sealdb_error err;
     int rc = seal_ctx_open(&c, &info, key, key_len, &err);
     if (rc == SEALDB_OK) {
