@@ -438,6 +438,40 @@ static int main_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
     return rc;
 }
 
+/* Opens a page-1 image from the WAL. If its header is not the one the
+ * connection's context belongs to (the database was recreated by another
+ * connection), a context for the new header is tried, and kept only if the
+ * image authenticates under it: an unauthenticated frame must not switch
+ * the connection to another database's salt or cipher. Returns a SEALDB
+ * code (errors already recorded for SQLITE_NOTADB cases). */
+static int unseal_frame_page1(sfile *main, uint8_t *img, uint32_t page_size)
+{
+    uint8_t ident[36];
+    header_ident(img, ident);
+    if (main->seal && !main->fresh && memcmp(ident, main->ident, sizeof ident) == 0) {
+        return unseal_page(main->seal, img, page_size, 1);
+    }
+    seal_ctx *old = main->seal;
+    uint8_t old_ident[36];
+    memcpy(old_ident, main->ident, sizeof old_ident);
+    const int old_fresh = main->fresh;
+    main->seal = NULL;
+    int rc = main_load_header(main, img) == SQLITE_OK ? SEALDB_OK : SEALDB_ECORRUPT;
+    if (rc == SEALDB_OK) {
+        rc = unseal_page(main->seal, img, page_size, 1);
+    }
+    if (rc == SEALDB_OK) {
+        seal_ctx_close(old);
+        return SEALDB_OK;
+    }
+    seal_ctx_close(main->seal);
+    main->seal = old;
+    memcpy(main->ident, old_ident, sizeof old_ident);
+    main->fresh = old_fresh;
+    crypto_wipe(img, page_size);
+    return SEALDB_ECORRUPT;
+}
+
 /* ---- WAL --------------------------------------------------------------------------------- */
 
 static uint32_t wal_page_size(const wal_state *w)
@@ -490,7 +524,7 @@ static int wal_reserve(wal_state *w, uint32_t frame)
     }
     uint32_t cap = w->cap ? w->cap : 64;
     while (cap < frame) {
-        cap *= 2;
+        cap = cap > UINT32_MAX / 2 ? frame : cap * 2;
     }
     frame_info *fr = sqlite3_realloc64(w->frames, (sqlite3_uint64)cap * sizeof *fr);
     if (!fr) {
@@ -537,10 +571,8 @@ static int wal_scan_frame(sfile *f, uint32_t frame, uint8_t *buf, int *valid)
         return SQLITE_OK; /* torn, stale or foreign: the end of the log */
     }
     const uint32_t pgno = get_be32(buf);
-    if (pgno == 1 && (rc = main_check_header(f->owner, buf + FRAME_HEADER)) != SQLITE_OK) {
-        return rc;
-    }
-    rc = unseal_page(f->owner->seal, buf + FRAME_HEADER, ps, pgno);
+    rc = pgno == 1 ? unseal_frame_page1(f->owner, buf + FRAME_HEADER, ps)
+                   : unseal_page(f->owner->seal, buf + FRAME_HEADER, ps, pgno);
     if (rc != SEALDB_OK) {
         char where[48];
         snprintf(where, sizeof where, " in WAL frame %u", frame);
@@ -635,10 +667,8 @@ static int wal_read_body(sfile *f, uint8_t *buf, int amt, uint32_t frame)
                                              : rc;
     }
     const uint32_t pgno = get_be32(img);
-    if (pgno == 1 && (rc = main_check_header(f->owner, img + FRAME_HEADER)) != SQLITE_OK) {
-        return rc;
-    }
-    rc = unseal_page(f->owner->seal, img + FRAME_HEADER, (uint32_t)amt, pgno);
+    rc = pgno == 1 ? unseal_frame_page1(f->owner, img + FRAME_HEADER, (uint32_t)amt)
+                   : unseal_page(f->owner->seal, img + FRAME_HEADER, (uint32_t)amt, pgno);
     if (rc != SEALDB_OK) {
         char where[48];
         snprintf(where, sizeof where, " in WAL frame %u", frame);

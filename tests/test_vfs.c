@@ -323,6 +323,32 @@ static void test_wal_left_behind(void)
     }
 }
 
+/* Regression: a WAL transaction that spills frames right after the WAL
+ * restarted and changes frame 1 again before its commit makes SQLite re-chain
+ * the checksums from the WAL header's own (an 8-byte read at offset 24),
+ * which the VFS once refused, failing the commit with SQLITE_IOERR_READ. */
+static void test_wal_frame1_rewrite(void)
+{
+    remove_db("r.db");
+    sqlite3 *db = open_sealed("r.db", "aegis128l", hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
+    CHECK(db != NULL);
+    CHECK_INT(exec(db, "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; CREATE TABLE t(x);"
+                       "PRAGMA wal_checkpoint(PASSIVE); PRAGMA cache_size=10; "
+                       "PRAGMA cache_spill=2;"),
+              SQLITE_OK);
+    CHECK_INT(exec(db, "BEGIN;"
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<24) "
+                       "INSERT INTO t SELECT zeroblob(600) FROM n;"
+                       "DELETE FROM t; INSERT INTO t VALUES(7); COMMIT;"),
+              SQLITE_OK);
+    sqlite3_close(db);
+    char got[64];
+    db = open_sealed("r.db", NULL, hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
+    query1(db, "SELECT group_concat(x) FROM t", got, sizeof got);
+    CHECK_STR(got, "7");
+    sqlite3_close(db);
+}
+
 /* A transaction cut off after its pages reached the database file: the copy
  * has a hot journal, and opening it rolls the pages back from the sealed
  * journal images. */
@@ -666,6 +692,7 @@ int main(void)
     test_same_answers();
     test_wal_left_behind();
     test_hot_journal();
+    test_wal_frame1_rewrite();
     test_errors();
     test_features();
     test_concurrency();

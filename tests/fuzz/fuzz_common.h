@@ -9,7 +9,8 @@
  * Inputs of fuzz_open:
  *
  *     [0]        mode: FUZZ_OPEN_* bits and fields below
- *     [1, 5)     length L of the database file, big-endian (clamped)
+ *     [1]        more mode bits: FUZZ_OPEN2_*
+ *     [2, 5)     length L of the database file, big-endian (clamped)
  *     [5, 5+L)   the database file
  *     [5+L, end) the WAL, or the rollback journal with FUZZ_OPEN_JOURNAL
  *
@@ -61,6 +62,11 @@ static const uint8_t fuzz_salt[16] = {0x73, 0x61, 0x6c, 0x74, 0x20, 0x6f, 0x66, 
 #define FUZZ_OPEN_WRITE 0x40u    /* also run a write transaction */
 #define FUZZ_OPEN_READONLY 0x80u /* open with SQLITE_OPEN_READONLY */
 
+#define FUZZ_OPEN2_ALIGN 0x01u    /* cut the files to whole pages and whole WAL frames */
+#define FUZZ_OPEN2_SWITCH 0x02u   /* with FUZZ_OPEN_WRITE: switch the journal mode, write again */
+#define FUZZ_OPEN2_TRUNCATE 0x04u /* with FUZZ_OPEN_WRITE: end with wal_checkpoint(TRUNCATE) */
+#define FUZZ_OPEN2_APPEND 0x08u   /* with FUZZ_OPEN_WRITE: no checkpoint first, append to the WAL */
+
 /* The cipher the caller names (NULL: none, the file's own) and the key
  * length it passes, for each value of mode bits 2..3. */
 typedef struct fuzz_open_cipher {
@@ -75,7 +81,7 @@ static const fuzz_open_cipher fuzz_open_ciphers[4] = {
     {"aes256gcm", 32},
 };
 
-#define FUZZ_OPEN_PREFIX 5 /* mode byte and the database length */
+#define FUZZ_OPEN_PREFIX 5 /* mode bytes and the database length */
 
 /* fuzz_unseal's raw mode: mode byte, page number, journal offset. */
 #define RAW_PREFIX 13

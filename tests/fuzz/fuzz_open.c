@@ -8,9 +8,15 @@
  * database with sealdb_sqlite_open under the fixed key, with the cipher and
  * layout the mode byte names, reads everything it can (the schema, PRAGMA
  * integrity_check, every ordinary table row by row, column by column), can
- * run a write transaction, and closes, which checkpoints a WAL. Any SQLite
- * or sealdb error is fine; a crash, a leak, undefined behaviour or a failed
- * close is a finding. All files are removed after each input.
+ * write, and closes, which checkpoints a WAL. The writes go through the
+ * VFS's harder paths: a checkpoint first (the next transaction restarts the
+ * WAL over old frames) unless FUZZ_OPEN2_APPEND says to append after the
+ * frames on disk, a cache small enough to spill mid-transaction (in WAL
+ * mode SQLite then rewrites frames it wrote and reads back the checksums of
+ * earlier frames), optionally a switch of journal mode and a truncating
+ * checkpoint. Any SQLite or sealdb error is fine; a crash, a leak, undefined
+ * behaviour or a failed close is a finding. All files are removed after
+ * each input.
  *
  * Random mutations of sealed bytes almost never authenticate, so what the
  * fuzzer mostly explores is the structure around them: truncated, extended,
@@ -24,8 +30,9 @@
  * Seed inputs that open (make_corpus writes them) are what let mutations go
  * deep; without them nearly every input fails on page 1. With the
  * environment variable SEALDB_FUZZ_VERBOSE set, the target prints what each
- * input did (the open's error, the integrity check, rows per table), which
- * shows whether a seed opens as meant.
+ * input did (the open's error, the integrity check, rows per table) and
+ * SQLite's log, which carries the VFS's messages: it shows whether a seed
+ * opens as meant, and where a write failed.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -60,6 +67,13 @@ static void remove_dir(void)
     rmdir(dir_path);
 }
 
+/* SQLite's log, which carries the VFS's messages too (verbose mode). */
+static void log_message(void *arg, int code, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "  log %d: %s\n", code, msg);
+}
+
 /* A private directory on tmpfs when there is one: every input writes files. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -80,6 +94,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(shm_path, sizeof shm_path, "%s/db-shm", dir_path);
     atexit(remove_dir);
     verbose = getenv("SEALDB_FUZZ_VERBOSE") != NULL;
+    if (verbose) {
+        sqlite3_config(SQLITE_CONFIG_LOG, log_message, NULL);
+    }
     if (sealdb_vfs_register(0) != SEALDB_OK) {
         abort();
     }
@@ -188,28 +205,91 @@ static void read_tables(sqlite3 *db)
     }
 }
 
+/* A transaction that dirties more pages than the cache holds, twice over. */
 static const char write_sql[] =
     "BEGIN;"
     "CREATE TABLE IF NOT EXISTS fuzz_w(a INTEGER PRIMARY KEY, b);"
-    "INSERT INTO fuzz_w(b) VALUES (zeroblob(3000)), (printf('%.*c', 700, 'x')), (42);"
-    "UPDATE fuzz_w SET b = length(b) WHERE a % 3 = 0;"
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 24) "
+    "INSERT INTO fuzz_w(b) SELECT zeroblob(600 + i) FROM n;"
+    "UPDATE fuzz_w SET b = printf('%.*c', 500, 'x') WHERE a % 3 = 0;"
+    "UPDATE fuzz_w SET b = zeroblob(700) WHERE a % 3 = 0;"
     "DELETE FROM fuzz_w WHERE a % 2 = 0;"
     "COMMIT;";
+
+/* Runs a statement, rolling back a transaction it leaves open. */
+static void write_sql_step(sqlite3 *db, const char *sql)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        if (verbose) {
+            fprintf(stderr, "  %.40s: %s\n", sql, sqlite3_errmsg(db));
+        }
+        if (!sqlite3_get_autocommit(db)) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+}
+
+static void run_writes(sqlite3 *db, uint8_t mode2)
+{
+    sqlite3_exec(db, "PRAGMA cache_size = 10; PRAGMA cache_spill = 2", NULL, NULL, NULL);
+    if (!(mode2 & FUZZ_OPEN2_APPEND)) {
+        drain(db, "PRAGMA wal_checkpoint(PASSIVE)");
+    }
+    write_sql_step(db, write_sql);
+    write_sql_step(db, "INSERT INTO fuzz_w(b) VALUES (42)");
+    if (mode2 & FUZZ_OPEN2_SWITCH) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            const unsigned char *jm = sqlite3_column_text(st, 0);
+            const int wal = jm && strcmp((const char *)jm, "wal") == 0;
+            sqlite3_finalize(st);
+            st = NULL;
+            drain(db, wal ? "PRAGMA journal_mode = DELETE" : "PRAGMA journal_mode = WAL");
+            write_sql_step(db, write_sql);
+        }
+        sqlite3_finalize(st);
+    }
+    if (mode2 & FUZZ_OPEN2_TRUNCATE) {
+        drain(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    drain(db, "SELECT * FROM fuzz_w");
+}
+
+/* The length of the longest prefix of whole pages (a database, page size
+ * from its header) or whole frames (a WAL, page size from its header). */
+static size_t whole_units(const uint8_t *p, size_t n, int wal)
+{
+    if (n < (wal ? 32u : 100u)) {
+        return n;
+    }
+    uint32_t ps = wal ? fuzz_be32(p + 8) : (uint32_t)p[16] << 8 | (uint32_t)p[17] << 16;
+    if (ps < 512 || ps > 65536 || (ps & (ps - 1)) != 0) {
+        return n;
+    }
+    return wal ? 32 + (n - 32) / (ps + 24) * (ps + 24) : n / ps * ps;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < FUZZ_OPEN_PREFIX) {
         return 0;
     }
-    const uint8_t mode = data[0];
-    size_t db_len = fuzz_be32(data + 1);
+    const uint8_t mode = data[0], mode2 = data[1];
+    size_t db_len = (size_t)data[2] << 16 | (size_t)data[3] << 8 | data[4];
     const uint8_t *db_bytes = data + FUZZ_OPEN_PREFIX;
     const size_t rest = size - FUZZ_OPEN_PREFIX;
     if (db_len > rest) {
         db_len = rest;
     }
     const uint8_t *second = db_bytes + db_len;
-    const size_t second_len = rest - db_len;
+    size_t second_len = rest - db_len;
+    if (mode2 & FUZZ_OPEN2_ALIGN) {
+        db_len = whole_units(db_bytes, db_len, 0);
+        if (!(mode & FUZZ_OPEN_JOURNAL)) {
+            second_len = whole_units(second, second_len, 1);
+        }
+    }
 
     remove_files();
     write_file(db_path, db_bytes, db_len);
@@ -244,8 +324,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&err, 0xa5, sizeof err);
     const int rc = sealdb_sqlite_open(db_path, &cfg, &db, &err);
     if (verbose) {
-        fprintf(stderr, "mode %02x, database %zu bytes, %s %zu bytes: %s\n", mode, db_len,
-                mode & FUZZ_OPEN_JOURNAL ? "journal" : "WAL", second_len,
+        fprintf(stderr, "mode %02x %02x, database %zu bytes, %s %zu bytes: %s\n", mode, mode2,
+                db_len, mode & FUZZ_OPEN_JOURNAL ? "journal" : "WAL", second_len,
                 rc == SEALDB_OK ? "opened" : err.message);
     }
     if (rc != SEALDB_OK) {
@@ -262,14 +342,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drain(db, "SELECT count(*) FROM sqlite_schema");
     drain(db, "PRAGMA integrity_check(20)");
     read_tables(db);
+    char *vfs_name = NULL;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_VFSNAME, &vfs_name) == SQLITE_OK) {
+        FUZZ_ASSERT(vfs_name != NULL && strncmp(vfs_name, "sealdb/", 7) == 0);
+    }
+    sqlite3_free(vfs_name);
     if ((mode & FUZZ_OPEN_WRITE) && !(mode & FUZZ_OPEN_READONLY)) {
-        if (sqlite3_exec(db, write_sql, NULL, NULL, NULL) != SQLITE_OK) {
-            if (verbose) {
-                fprintf(stderr, "  write: %s\n", sqlite3_errmsg(db));
-            }
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        }
-        drain(db, "SELECT * FROM fuzz_w");
+        run_writes(db, mode2);
     }
     drain(db, "PRAGMA sealdb_error");
     FUZZ_ASSERT(sqlite3_close(db) == SQLITE_OK);

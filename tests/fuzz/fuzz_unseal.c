@@ -14,9 +14,10 @@
  *
  * The header is parsed; if it is sealed, the image is opened as pages 1, 2,
  * S and S + 1 and as the journal image of page S at offset J and of page 2
- * at offset 516, under three contexts for the fixed key: the one seal_ctx_open builds from the header
- * (if the key check lets it), and hardened and turso ones made with
- * seal_ctx_create_salted and the fixed salt.
+ * at offset 516, under three contexts for the fixed key: the one
+ * seal_ctx_open builds from the header (if the key check lets it), and
+ * hardened and turso ones made with seal_ctx_create_salted and the fixed
+ * salt.
  *
  * Seal mode (mode bit 0 set): the target seals a plaintext of the input's
  * choosing itself, then flips bits the input chooses, so the success path is
@@ -187,8 +188,7 @@ static int try_journal(seal_ctx *c, const uint8_t *image, uint32_t page_size, ui
     const uint32_t reserved = seal_ctx_reserved(c);
     FUZZ_ASSERT(fuzz_all_zero(work_buf + page_size - reserved, reserved));
     /* Journal images take a fresh nonce: seal again and open again. */
-    FUZZ_ASSERT(seal_journal_page(c, reseal_buf, work_buf, page_size, offset, pgno) ==
-                SEALDB_OK);
+    FUZZ_ASSERT(seal_journal_page(c, reseal_buf, work_buf, page_size, offset, pgno) == SEALDB_OK);
     FUZZ_ASSERT(unseal_journal_page(c, reseal_buf, page_size, offset, pgno) == SEALDB_OK);
     FUZZ_ASSERT(memcmp(reseal_buf, work_buf, page_size) == 0);
     return 1;
@@ -362,8 +362,7 @@ static void run_seal(const uint8_t *data, size_t size)
         FUZZ_ASSERT(seal_journal_page(c, image_buf, expect_buf, page_size, offset, pgno) ==
                     SEALDB_OK);
     } else {
-        FUZZ_ASSERT(seal_page_nonce(c, image_buf, expect_buf, page_size, pgno, nonce) ==
-                    SEALDB_OK);
+        FUZZ_ASSERT(seal_page_nonce(c, image_buf, expect_buf, page_size, pgno, nonce) == SEALDB_OK);
         FUZZ_ASSERT(memcmp(image_buf + page_size - reserved + SEALDB_TAG_BYTES, nonce,
                            nonce_bytes_of(c)) == 0);
         if (pgno == 1) {
@@ -416,9 +415,9 @@ static void run_seal(const uint8_t *data, size_t size)
         layout == SEALDB_LAYOUT_TURSO ? SEALDB_LAYOUT_HARDENED : SEALDB_LAYOUT_TURSO;
     for (int i = 0; i < 2; i++) {
         seal_ctx *other = NULL;
-        FUZZ_ASSERT(seal_ctx_create_salted(&other, cipher, i ? other_layout : SEALDB_LAYOUT_HARDENED,
-                                           fuzz_key, key_len, i ? fuzz_salt : salt,
-                                           NULL) == SEALDB_OK);
+        FUZZ_ASSERT(seal_ctx_create_salted(&other, cipher,
+                                           i ? other_layout : SEALDB_LAYOUT_HARDENED, fuzz_key,
+                                           key_len, i ? fuzz_salt : salt, NULL) == SEALDB_OK);
         FUZZ_ASSERT(journal ? !try_journal(other, image_buf, page_size, offset, pgno)
                             : !try_page(other, image_buf, page_size, pgno));
         seal_ctx_close(other);
