@@ -1611,8 +1611,6 @@ int sealdb_vfs_register(int make_default)
 /* The loadable-extension entry point, found by SQLite from the file name
  * libsealdb.so. The extension stays loaded after the connection that loaded
  * it closes, so the VFS outlives it. */
-SEALDB_API int sqlite3_sealdb_init(sqlite3 *db, char **err, const void *api);
-
 int sqlite3_sealdb_init(sqlite3 *db, char **err, const void *api)
 {
     (void)api;

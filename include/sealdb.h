@@ -272,6 +272,14 @@ struct sqlite3;
  * Returns SEALDB_OK, or SEALDB_ENOMEM. */
 SEALDB_API int sealdb_vfs_register(int make_default);
 
+/* The loadable-extension entry point SQLite finds from the file name
+ * libsealdb.so (".load libsealdb"): registers the VFS as
+ * sealdb_vfs_register(0) does, sets up the connection that loads it, and
+ * returns SQLITE_OK_LOAD_PERMANENTLY so the VFS stays registered after that
+ * connection closes. The host must use the same shared libsqlite3 as the
+ * library (Debian's sqlite3 shell and python3 do). api is unused. */
+SEALDB_API int sqlite3_sealdb_init(struct sqlite3 *db, char **err, const void *api);
+
 /* How sealdb_sqlite_open opens a database. Zero-initialise, then set. */
 typedef struct sealdb_sqlite_config {
     const char *cipher; /* new databases: the cipher (NULL: aegis256, or aegis128l
