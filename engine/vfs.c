@@ -67,7 +67,6 @@ typedef struct wal_state {
     uint32_t cap;
     uint32_t last_hdr_frame; /* the frame header SQLite wrote last (0: none) */
     uint8_t last_hdr[FRAME_HEADER];
-    int last_hdr_pending; /* that header waits for its body (append) */
 } wal_state;
 
 typedef struct sfile sfile;
@@ -651,14 +650,15 @@ static int wal_read_frame(sfile *f, uint8_t *buf, uint32_t frame)
 }
 
 /* A frame body, as SQLite reads a page from the WAL. */
-static int wal_read_body(sfile *f, uint8_t *buf, int amt, uint32_t frame)
+static int wal_read_body(sfile *f, uint8_t *buf, int amt, sqlite3_int64 off)
 {
+    const uint32_t frame = (uint32_t)((off - WAL_HEADER) / (amt + FRAME_HEADER)) + 1;
     uint8_t *img = scratch_of(f);
     if (!img) {
         return SQLITE_IOERR_NOMEM;
     }
-    int rc = read_image(f, f->owner, img, amt + FRAME_HEADER, wal_frame_offset(f->wal, frame),
-                        "WAL frame", frame);
+    int rc =
+        read_image(f, f->owner, img, amt + FRAME_HEADER, off - FRAME_HEADER, "WAL frame", frame);
     if (rc != SQLITE_OK) {
         return rc == SQLITE_IOERR_SHORT_READ ? fail(f->owner, SQLITE_CORRUPT,
                                                     "WAL frame %u is "
@@ -674,8 +674,7 @@ static int wal_read_body(sfile *f, uint8_t *buf, int amt, uint32_t frame)
         snprintf(where, sizeof where, " in WAL frame %u", frame);
         return report_unseal(f->owner, rc, pgno, where);
     }
-    memcpy(buf, img + FRAME_HEADER, (size_t)amt);
-    crypto_wipe(img + FRAME_HEADER, (size_t)amt);
+    memcpy(buf, img + FRAME_HEADER, (size_t)amt); /* the scratch is wiped on close */
     return SQLITE_OK;
 }
 
@@ -698,6 +697,11 @@ static int wal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
         }
         return rc;
     }
+    if (is_page_size(amt) && off >= WAL_HEADER + FRAME_HEADER &&
+        (off - WAL_HEADER - FRAME_HEADER) % (amt + FRAME_HEADER) == 0) {
+        /* a page read: the hot path needs neither the header nor the map */
+        return wal_read_body(f, buf, amt, off);
+    }
     uint32_t frame, pos;
     int rc = wal_sync_header(f);
     if (rc != SQLITE_OK) {
@@ -713,9 +717,6 @@ static int wal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
     const uint32_t ps = wal_page_size(w);
     if (pos == 0 && (uint32_t)amt == ps + FRAME_HEADER) {
         return wal_read_frame(f, buf, frame);
-    }
-    if (pos == FRAME_HEADER && (uint32_t)amt == ps) {
-        return wal_read_body(f, buf, amt, frame);
     }
     if (pos == 16 && amt == 8) {
         int valid = 0;
@@ -820,11 +821,9 @@ static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
             return rc;
         }
         if (wal_frame_offset(w, frame) + FRAME_HEADER + ps > size) {
-            w->last_hdr_pending = 1; /* an append: the body follows */
             return SQLITE_OK;
         }
         /* a rewrite of an existing frame's header: chain over its stored body */
-        w->last_hdr_pending = 0;
         rc = f->under->pMethods->xRead(f->under, img + FRAME_HEADER, (int)ps,
                                        wal_frame_offset(w, frame) + FRAME_HEADER);
         return rc != SQLITE_OK ? rc : wal_put_frame(f, frame, buf, img, 0);
@@ -848,7 +847,6 @@ static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
         if (seal_page(main->seal, img + FRAME_HEADER, buf, ps, pgno) != SEALDB_OK) {
             return fail(main, SQLITE_IOERR_WRITE, "sealing page %u for the WAL failed", pgno);
         }
-        w->last_hdr_pending = 0;
         rc = wal_put_frame(f, frame, hdr, img, 1);
         if (rc == SQLITE_OK && w->last_hdr_frame != frame && w->count >= frame) {
             w->frames[frame - 1].pchk_known = 0;
