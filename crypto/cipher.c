@@ -83,6 +83,10 @@ const char *sealdb_strerror(int code)
     case SEALDB_ENOTSEALED: return "not a sealed database (a plain SQLite file)";
     case SEALDB_EFORMAT: return "not a database sealdb can open";
     case SEALDB_EMISMATCH: return "cipher differs from the database's cipher";
+    case SEALDB_EKEYSLOTS: return "key-slot file missing, damaged or full";
+    case SEALDB_EIO: return "input/output error";
+    case SEALDB_EBUSY: return "database in use";
+    case SEALDB_EKEYFILE: return "key file or key variable unusable";
     default: return "unknown error";
     }
 }

@@ -76,6 +76,19 @@ unsigned cpu_features(void);
 #define SEAL_SALT_BYTES 16
 #define SEAL_CHECK_BYTES 4
 
+/* Header byte 8 of the hardened layout: where the page key comes from. */
+enum {
+    SEAL_KEY_RAW = 0,        /* the caller's key */
+    SEAL_KEY_PASSPHRASE = 1, /* Argon2id(passphrase, salt); bytes 9, 10 its cost */
+    SEAL_KEY_SLOTS = 2,      /* a random data key, wrapped in the key-slot file */
+};
+/* Bytes 0..15 written over the old file when a database is replaced under
+ * open connections (rekey, encrypt in place, restore): they then fail with
+ * a message instead of reading or writing a file no longer in use. */
+#define SEAL_REPLACED_MAGIC "sealdb replaced"
+#define SEAL_KDF_MEM_LOG2_MIN 13 /* Argon2id memory: 2^13 KiB = 8 MiB ... */
+#define SEAL_KDF_MEM_LOG2_MAX 22 /* ... up to 2^22 KiB = 4 GiB */
+
 /* What the first 100 bytes of a database file say, read without a key. */
 typedef struct seal_file_info {
     int sealed;                      /* 1: sealdb or Turso magic; 0: plain SQLite */
@@ -85,6 +98,9 @@ typedef struct seal_file_info {
     uint32_t reserved;               /* byte 20 */
     uint8_t salt[SEAL_SALT_BYTES];   /* hardened */
     uint8_t check[SEAL_CHECK_BYTES]; /* hardened: key check */
+    uint8_t key_kind;                /* hardened: SEAL_KEY_* (byte 8) */
+    uint8_t kdf_ops;                 /* passphrase: Argon2id passes (byte 9) */
+    uint8_t kdf_mem_log2;            /* passphrase: log2 of its memory in KiB (byte 10) */
 } seal_file_info;
 
 /* Reserved bytes per page a cipher needs: nonce + tag. 0 for unknown ids. */
@@ -115,6 +131,12 @@ int seal_ctx_open(seal_ctx **out, const seal_file_info *info, const uint8_t *key
                   sealdb_error *err);
 
 void seal_ctx_close(seal_ctx *c);
+
+/* Records in header bytes 8..10 where the key came from (hardened layout;
+ * the turso layout takes only SEAL_KEY_RAW). Set before page 1 is sealed. */
+int seal_ctx_set_key_kind(seal_ctx *c, uint8_t kind, uint8_t kdf_ops, uint8_t kdf_mem_log2);
+uint8_t seal_ctx_key_kind(const seal_ctx *c);
+void seal_ctx_salt(const seal_ctx *c, uint8_t salt[SEAL_SALT_BYTES]);
 sealdb_cipher_id seal_ctx_cipher(const seal_ctx *c);
 sealdb_layout seal_ctx_layout(const seal_ctx *c);
 uint32_t seal_ctx_reserved(const seal_ctx *c);
@@ -139,6 +161,10 @@ int seal_journal_page(seal_ctx *c, uint8_t *out, const uint8_t *in, uint32_t pag
                       uint64_t offset, uint32_t pgno);
 int unseal_journal_page(seal_ctx *c, uint8_t *page, uint32_t page_size, uint64_t offset,
                         uint32_t pgno);
+
+/* HKDF-SHA256 (RFC 5869) into out. Returns 0, or -1 if the library fails. */
+int crypto_hkdf_sha256(uint8_t *out, size_t out_len, const uint8_t *key, size_t key_len,
+                       const uint8_t *salt, size_t salt_len, const uint8_t *info, size_t info_len);
 
 /* ---- errors -------------------------------------------------------------- */
 

@@ -118,6 +118,12 @@ int seal_header_read(const uint8_t *hdr, seal_file_info *info, sealdb_error *err
         info->sealed = 0;
         return SEALDB_OK;
     }
+    if (memcmp(hdr, SEAL_REPLACED_MAGIC, 16) == 0) {
+        return error_set(err, SEALDB_EFORMAT,
+                         "the database file was replaced (rekeyed, encrypted or restored) after "
+                         "this connection opened it; close the connection and open the database "
+                         "again");
+    }
     if (memcmp(hdr, TURSO_MAGIC, 5) == 0) {
         info->layout = SEALDB_LAYOUT_TURSO;
         if (hdr[5] != 0) {
@@ -134,8 +140,24 @@ int seal_header_read(const uint8_t *hdr, seal_file_info *info, sealdb_error *err
                              "sealdb format version %u is not supported (expected %u)", hdr[6],
                              SEALDB_FORMAT_VERSION);
         }
-        if (!all_zero(hdr + 8, 8)) {
-            return error_set(err, SEALDB_EFORMAT, "damaged sealdb header: bytes 8..15 not zero");
+        info->key_kind = hdr[8];
+        info->kdf_ops = hdr[9];
+        info->kdf_mem_log2 = hdr[10];
+        if (!all_zero(hdr + 11, 5)) {
+            return error_set(err, SEALDB_EFORMAT, "damaged sealdb header: bytes 11..15 not zero");
+        }
+        if (info->key_kind > SEAL_KEY_SLOTS) {
+            return error_set(err, SEALDB_EFORMAT, "unknown key kind %u in header byte 8",
+                             info->key_kind);
+        }
+        if (info->key_kind == SEAL_KEY_PASSPHRASE
+                ? (info->kdf_ops < 1 || info->kdf_mem_log2 < SEAL_KDF_MEM_LOG2_MIN ||
+                   info->kdf_mem_log2 > SEAL_KDF_MEM_LOG2_MAX)
+                : (info->kdf_ops != 0 || info->kdf_mem_log2 != 0)) {
+            return error_set(err, SEALDB_EFORMAT,
+                             "damaged sealdb header: key derivation parameters %u/%u do not fit "
+                             "key kind %u",
+                             info->kdf_ops, info->kdf_mem_log2, info->key_kind);
         }
         memcpy(info->salt, hdr + SALT_OFFSET, SEAL_SALT_BYTES);
         memcpy(info->check, hdr + CHECK_OFFSET, SEAL_CHECK_BYTES);
@@ -173,14 +195,9 @@ int seal_header_read(const uint8_t *hdr, seal_file_info *info, sealdb_error *err
 
 /* ---- contexts ------------------------------------------------------------------ */
 
-/* HKDF-SHA256(key, salt, info) into out. */
-static int hkdf(uint8_t *out, size_t out_len, const uint8_t *key, size_t key_len,
-                const uint8_t *salt, const char *label, uint8_t cipher_id)
+int crypto_hkdf_sha256(uint8_t *out, size_t out_len, const uint8_t *key, size_t key_len,
+                       const uint8_t *salt, size_t salt_len, const uint8_t *info, size_t info_len)
 {
-    uint8_t info[48];
-    const size_t label_len = strlen(label);
-    memcpy(info, label, label_len);
-    info[label_len] = cipher_id;
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     EVP_KDF_free(kdf);
@@ -190,13 +207,25 @@ static int hkdf(uint8_t *out, size_t out_len, const uint8_t *key, size_t key_len
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, SEAL_SALT_BYTES),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, label_len + 1),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len),
         OSSL_PARAM_construct_end(),
     };
     const int rc = EVP_KDF_derive(kctx, out, out_len, params) == 1 ? 0 : -1;
     EVP_KDF_CTX_free(kctx);
     return rc;
+}
+
+/* HKDF-SHA256(key, salt, label || cipher id) into out. */
+static int hkdf(uint8_t *out, size_t out_len, const uint8_t *key, size_t key_len,
+                const uint8_t *salt, const char *label, uint8_t cipher_id)
+{
+    uint8_t info[48];
+    const size_t label_len = strlen(label);
+    memcpy(info, label, label_len);
+    info[label_len] = cipher_id;
+    return crypto_hkdf_sha256(out, out_len, key, key_len, salt, SEAL_SALT_BYTES, info,
+                              label_len + 1);
 }
 
 static nonce_pool *pool_new(void)
@@ -330,7 +359,12 @@ int seal_ctx_open(seal_ctx **out, const seal_file_info *info, const uint8_t *key
         *out = NULL;
         return error_set(err, SEALDB_ENOTSEALED, "the file is a plain SQLite database");
     }
-    return ctx_build(out, info->cipher, info->layout, key, key_len, info->salt, info->check, err);
+    const int rc =
+        ctx_build(out, info->cipher, info->layout, key, key_len, info->salt, info->check, err);
+    if (rc == SEALDB_OK) {
+        seal_ctx_set_key_kind(*out, info->key_kind, info->kdf_ops, info->kdf_mem_log2);
+    }
+    return rc;
 }
 
 void seal_ctx_close(seal_ctx *c)
@@ -347,6 +381,27 @@ void seal_ctx_close(seal_ctx *c)
 sealdb_cipher_id seal_ctx_cipher(const seal_ctx *c)
 {
     return c->cipher;
+}
+
+int seal_ctx_set_key_kind(seal_ctx *c, uint8_t kind, uint8_t kdf_ops, uint8_t kdf_mem_log2)
+{
+    if (c->layout != SEALDB_LAYOUT_HARDENED) {
+        return kind == SEAL_KEY_RAW ? SEALDB_OK : SEALDB_EINVAL;
+    }
+    c->magic[8] = kind;
+    c->magic[9] = kdf_ops;
+    c->magic[10] = kdf_mem_log2;
+    return SEALDB_OK;
+}
+
+uint8_t seal_ctx_key_kind(const seal_ctx *c)
+{
+    return c->layout == SEALDB_LAYOUT_HARDENED ? c->magic[8] : SEAL_KEY_RAW;
+}
+
+void seal_ctx_salt(const seal_ctx *c, uint8_t salt[SEAL_SALT_BYTES])
+{
+    memcpy(salt, c->salt, SEAL_SALT_BYTES);
 }
 
 sealdb_layout seal_ctx_layout(const seal_ctx *c)

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "keys.h"
 #include "sealdb.h"
 
 /* SQLite's WAL checksum over n bytes (n a multiple of 8), continuing from
@@ -19,10 +20,14 @@
 void wal_checksum(int big_endian, const uint8_t *data, size_t n, const uint32_t in[2],
                   uint32_t out[2]);
 
-/* Hands a key to the VFS for one open: returns its id for the URI's keyref
- * parameter. The VFS takes the entry out when it opens the database;
- * keyref_drop removes it if that never happened. */
-int keyref_add(const uint8_t *key, size_t len, char id[33]);
+/* Hands a credential (a copy) to the VFS for one open: returns its id for
+ * the URI's keyref parameter. The VFS takes the entry out when it opens the
+ * database; keyref_drop removes it if that never happened. new_keyslots: a
+ * new database keeps its key in key slots. */
+int keyref_add(const credential *c, int new_keyslots, char id[33]);
+
+/* The credential a configuration names (exactly one key source). */
+int cred_from_config(credential *c, const sealdb_sqlite_config *cfg, sealdb_error *err);
 void keyref_drop(const char *id);
 
 /* The last error the VFS recorded for the sealed database behind schema
@@ -30,5 +35,26 @@ void keyref_drop(const char *id);
  * failed open): its SEALDB_E* code with *msg set, or SEALDB_OK if none. */
 int vfs_last_error(sqlite3 *db, const char *name, const char **msg);
 void vfs_clear_last_error(void);
+
+/* sqlite3_file_control op on a sealed main database: replace the database
+ * file with tmp_path atomically (see main_swap in vfs.c). */
+#define VFS_FCNTL_SWAP 0x5ea1db01
+typedef struct vfs_swap_args {
+    const char *tmp_path;
+    int timeout_ms; /* how long to wait for readers */
+    int wal;        /* the database is in WAL mode: no exclusive lock to wait for */
+    char msg[256];  /* why it failed */
+} vfs_swap_args;
+
+/* Fault injection for the crash tests: when set, called at every step of a
+ * conversion where a crash must leave the database intact. Production code
+ * never sets it. */
+extern void (*engine_fault_hook)(const char *point);
+static inline void engine_fault(const char *point)
+{
+    if (engine_fault_hook) {
+        engine_fault_hook(point);
+    }
+}
 
 #endif /* SEALDB_ENGINE_H */

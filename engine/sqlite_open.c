@@ -37,6 +37,40 @@ static char *path_uri(const char *path)
     return uri;
 }
 
+int cred_from_config(credential *c, const sealdb_sqlite_config *cfg, sealdb_error *err)
+{
+    memset(c, 0, sizeof *c);
+    const int sources =
+        !!cfg->key + !!cfg->hexkey + !!cfg->keyfile + !!cfg->keyenv + !!cfg->passphrase;
+    if (sources != 1) {
+        return error_set(err, SEALDB_EINVAL,
+                         "give exactly one key source (key, hexkey, keyfile, keyenv or "
+                         "passphrase); %d given",
+                         sources);
+    }
+    int rc;
+    if (cfg->key) {
+        rc = cred_from_bytes(c, cfg->key, cfg->key_len, err);
+    } else if (cfg->hexkey) {
+        rc = cred_from_hex(c, cfg->hexkey, err);
+    } else if (cfg->keyfile) {
+        rc = cred_from_keyfile(c, cfg->keyfile, err);
+    } else if (cfg->keyenv) {
+        rc = cred_from_env(c, cfg->keyenv, err);
+    } else {
+        rc = cred_from_passphrase(c, cfg->passphrase, strlen(cfg->passphrase), err);
+    }
+    if (rc == SEALDB_OK && (cfg->kdf_ops || cfg->kdf_mem_kib)) {
+        rc = c->kind == CRED_PASSPHRASE
+                 ? cred_set_kdf(c, cfg->kdf_ops, cfg->kdf_mem_kib, err)
+                 : error_set(err, SEALDB_EINVAL, "kdf_ops and kdf_mem_kib apply to passphrases");
+        if (rc != SEALDB_OK) {
+            cred_free(c);
+        }
+    }
+    return rc;
+}
+
 static int sealed_error_code(int rc)
 {
     switch (rc) {
@@ -56,55 +90,34 @@ int sealdb_sqlite_open(const char *path, const sealdb_sqlite_config *cfg, struct
     if (!path || !cfg) {
         return error_set(err, SEALDB_EINVAL, "path and cfg must not be NULL");
     }
-    if (!cfg->key == !cfg->hexkey) {
-        return error_set(err, SEALDB_EINVAL, "give exactly one of key and hexkey");
+    credential cred;
+    int rc = cred_from_config(&cred, cfg, err);
+    if (rc != SEALDB_OK) {
+        return rc;
     }
     sealdb_cipher_id cipher = 0;
-    int rc;
     if (cfg->cipher && (rc = sealdb_cipher_lookup(cfg->cipher, &cipher, err)) != SEALDB_OK) {
+        cred_free(&cred);
         return rc;
     }
     if (cfg->layout != SEALDB_LAYOUT_DEFAULT && !sealdb_layout_name(cfg->layout)) {
+        cred_free(&cred);
         return error_set(err, SEALDB_EINVAL, "unknown layout %d", (int)cfg->layout);
     }
-    uint8_t *key = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES);
-    if (!key) {
-        return error_set(err, SEALDB_ENOMEM, "no locked memory for the key");
-    }
-    size_t key_len = 0, bad = 0;
-    if (cfg->hexkey) {
-        if (crypto_hex_decode(key, SEALDB_MAX_KEY_BYTES, &key_len, cfg->hexkey, &bad) !=
-            SEALDB_OK) {
-            crypto_secure_free(key);
-            return bad == SIZE_MAX
-                       ? error_set(err, SEALDB_EHEX, "hex key has an odd number of digits")
-                       : error_set(err, SEALDB_EHEX,
-                                   "hex key has a character that is not a hex digit "
-                                   "at position %zu (expected 0-9, a-f or A-F)",
-                                   bad);
-        }
-    } else if (cfg->key_len <= SEALDB_MAX_KEY_BYTES) {
-        memcpy(key, cfg->key, cfg->key_len);
-        key_len = cfg->key_len;
-    } else {
-        key_len = cfg->key_len;
-    }
     const size_t want = cipher ? sealdb_cipher_key_bytes(cipher) : 0;
-    if ((want && key_len != want) || (!want && key_len != 16 && key_len != 32)) {
-        crypto_secure_free(key);
-        if (want) {
-            return error_set(err, SEALDB_EKEYLEN, "key is %zu bytes; %s expects %zu bytes", key_len,
-                             sealdb_cipher_name(cipher), want);
-        }
-        return error_set(err, SEALDB_EKEYLEN, "key is %zu bytes; expected 16 or 32", key_len);
+    if (cred.kind == CRED_KEY && want && cred.len != want) {
+        const size_t have = cred.len;
+        cred_free(&cred);
+        return error_set(err, SEALDB_EKEYLEN, "key is %zu bytes; %s expects %zu bytes", have,
+                         sealdb_cipher_name(cipher), want);
     }
     if (sealdb_vfs_register(0) != SEALDB_OK) {
-        crypto_secure_free(key);
+        cred_free(&cred);
         return error_set(err, SEALDB_ENOMEM, "could not register the sealdb VFS");
     }
     char id[33];
-    rc = keyref_add(key, key_len, id);
-    crypto_secure_free(key);
+    rc = keyref_add(&cred, cfg->keyslots, id);
+    cred_free(&cred);
     if (rc != SEALDB_OK) {
         return error_set(err, rc, "no memory to hand over the key");
     }

@@ -34,6 +34,7 @@
  * - A connection's main file, WAL and journal share one seal_ctx and are
  *   used by one thread at a time (SQLite serialises a connection's I/O).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 
 #include "crypto.h"
 #include "engine.h"
+#include "keys.h"
 #include "vfs_temp.h"
 
 #define VFS_NAME "sealdb"
@@ -83,8 +85,11 @@ struct sfile {
     seal_ctx *seal;
     uint8_t ident[36]; /* on-disk bytes 0..15 and 72..91 the seal_ctx belongs to */
     int fresh;         /* seal_ctx made for a new database, header not yet written */
-    uint8_t *key;      /* locked memory */
-    size_t key_len;
+    credential cred;   /* what the caller gave: key bytes or a passphrase */
+    uint8_t *master;   /* locked memory: the master key derived for master_for */
+    size_t master_len;
+    uint8_t master_for[32]; /* header bytes 0..15 and the salt the master key is for */
+    int new_keyslots;       /* a new database keeps its key in key slots */
     sealdb_cipher_id cipher;
     int cipher_given;
     sealdb_layout layout;
@@ -106,6 +111,8 @@ typedef struct vfs_global {
 
 static vfs_global global;
 
+void (*engine_fault_hook)(const char *point);
+
 /* The last error of this thread, kept after the file it concerns is gone
  * (a failed open closes the file before the caller can ask). */
 static _Thread_local struct {
@@ -116,7 +123,7 @@ static sqlite3_vfs seal_vfs;
 static const sqlite3_io_methods io_methods;
 
 static sfile *sealed_file(sqlite3 *db, const char *name);
-static uint8_t *keyref_take(const char *id, size_t *len);
+static int keyref_take(const char *id, credential *c, int *new_keyslots);
 
 static uint32_t get_be32(const uint8_t *p)
 {
@@ -229,17 +236,30 @@ static int main_load_header(sfile *f, const uint8_t *hdr)
         f->code = last_failure.code = SEALDB_EMISMATCH;
         return SQLITE_NOTADB;
     }
-    if (f->key_len != sealdb_cipher_key_bytes(info.cipher)) {
-        return fail(f, SQLITE_NOTADB,
-                    "the database is sealed with %s, which needs a %zu-byte "
-                    "key (%zu hex digits); the key given has %zu bytes",
-                    sealdb_cipher_name(info.cipher), sealdb_cipher_key_bytes(info.cipher),
-                    2 * sealdb_cipher_key_bytes(info.cipher), f->key_len);
+    uint8_t master_for[32];
+    memcpy(master_for, hdr, 16);
+    memcpy(master_for + 16, hdr + 72, 16);
+    if (!f->master || f->master_len == 0 || memcmp(master_for, f->master_for, 32) != 0) {
+        if (!f->master && !(f->master = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES))) {
+            return fail(f, SQLITE_NOMEM, "no locked memory for the key");
+        }
+        f->master_len = 0;
+        const int krc = cred_master_key(&f->cred, &info, f->zname, f->master, &f->master_len, &err);
+        if (krc != SEALDB_OK) {
+            f->master_len = 0;
+            fail(f, krc == SEALDB_ENOMEM ? SQLITE_NOMEM : SQLITE_NOTADB, "%s", err.message);
+            f->code = last_failure.code = krc;
+            return krc == SEALDB_ENOMEM ? SQLITE_NOMEM : SQLITE_NOTADB;
+        }
+        memcpy(f->master_for, master_for, 32);
     }
     seal_ctx *ctx = NULL;
-    const int rc = seal_ctx_open(&ctx, &info, f->key, f->key_len, &err);
+    const int rc = seal_ctx_open(&ctx, &info, f->master, f->master_len, &err);
     if (rc == SEALDB_EWRONGKEY) {
-        fail(f, SQLITE_NOTADB, "wrong key for this database");
+        f->master_len = 0;
+        fail(f, SQLITE_NOTADB, "%s",
+             f->cred.kind == CRED_PASSPHRASE ? "wrong passphrase for this database"
+                                             : "wrong key for this database");
         f->code = last_failure.code = SEALDB_EWRONGKEY;
         return SQLITE_NOTADB;
     }
@@ -949,7 +969,8 @@ static int x_close(sqlite3_file *file)
         }
         sqlite3_mutex_leave(global.mutex);
         seal_ctx_close(f->seal);
-        crypto_secure_free(f->key);
+        cred_free(&f->cred);
+        crypto_secure_free(f->master);
     }
     if (f->wal) {
         sqlite3_free(f->wal->frames);
@@ -1020,9 +1041,30 @@ static int x_file_size(sqlite3_file *file, sqlite3_int64 *size)
     return f->under->pMethods->xFileSize(f->under, size);
 }
 
+/* A connection whose database file was replaced (by a rekey, encrypt in
+ * place or restore) since it opened it must not write: its writes would go
+ * to the old, unlinked file and be lost. Checked when a write begins. */
+static int main_check_unmoved(sfile *f)
+{
+    int moved = 0;
+    if (f->under->pMethods->xFileControl(f->under, SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+        moved) {
+        return fail(f, SQLITE_READONLY_DBMOVED,
+                    "the database file was replaced (rekeyed, encrypted or restored) after this "
+                    "connection opened it; close the connection and open the database again");
+    }
+    return SQLITE_OK;
+}
+
 static int x_lock(sqlite3_file *file, int level)
 {
     sfile *f = (sfile *)file;
+    if (f->kind == KIND_MAIN && level >= SQLITE_LOCK_RESERVED) {
+        const int rc = main_check_unmoved(f);
+        if (rc != SQLITE_OK) {
+            return rc;
+        }
+    }
     return f->under->pMethods->xLock(f->under, level);
 }
 
@@ -1086,9 +1128,55 @@ static int main_pragma(sfile *f, char **args)
     return SQLITE_NOTFOUND;
 }
 
+/* Puts the file at args->tmp_path in place of this database: waits for an
+ * exclusive lock (readers finish), renames, syncs the directory, then marks
+ * the old file so that connections still holding it fail loudly. */
+static int main_swap(sfile *f, vfs_swap_args *args)
+{
+    int rc = SQLITE_OK;
+    /* In WAL mode every connection holds a shared lock on the database file
+     * while it is open, so no exclusive lock can be had; readers there read
+     * the same content from the old file, and the caller's commit after the
+     * swap makes their next transaction fail (see admin.c). */
+    for (int waited = 0; !args->wal; waited++) {
+        rc = f->under->pMethods->xLock(f->under, SQLITE_LOCK_EXCLUSIVE);
+        if (rc != SQLITE_BUSY || waited >= args->timeout_ms) {
+            break;
+        }
+        sqlite3_sleep(1);
+    }
+    if (rc != SQLITE_OK) {
+        snprintf(args->msg, sizeof args->msg,
+                 "other connections kept reading the database for %d ms; retry when they are "
+                 "idle",
+                 args->timeout_ms);
+        return rc;
+    }
+    engine_fault("swap: locked");
+    if (rename(args->tmp_path, f->zname) != 0) {
+        snprintf(args->msg, sizeof args->msg, "cannot rename the new file into place: %s",
+                 strerror(errno));
+        return SQLITE_IOERR;
+    }
+    engine_fault("swap: renamed");
+    if (dir_sync(f->zname) != 0) {
+        snprintf(args->msg, sizeof args->msg, "cannot sync the database's directory: %s",
+                 strerror(errno));
+        return SQLITE_IOERR_FSYNC;
+    }
+    engine_fault("swap: directory synced");
+    static const uint8_t replaced[16] = SEAL_REPLACED_MAGIC;
+    f->under->pMethods->xWrite(f->under, replaced, sizeof replaced, 0);
+    f->fatal = SQLITE_READONLY_DBMOVED;
+    return SQLITE_OK;
+}
+
 static int x_file_control(sqlite3_file *file, int op, void *arg)
 {
     sfile *f = (sfile *)file;
+    if (op == VFS_FCNTL_SWAP && f->kind == KIND_MAIN) {
+        return main_swap(f, arg);
+    }
     if (op == SQLITE_FCNTL_PRAGMA && f->kind == KIND_MAIN) {
         const int rc = main_pragma(f, arg);
         if (rc != SQLITE_NOTFOUND) {
@@ -1125,6 +1213,15 @@ static int x_shm_map(sqlite3_file *file, int region, int size, int extend, void 
 static int x_shm_lock(sqlite3_file *file, int offset, int n, int flags)
 {
     sfile *f = (sfile *)file;
+    /* offset 0 is the WAL write lock, 1 the checkpoint lock */
+    if (f->kind == KIND_MAIN && offset <= 1 &&
+        (flags & (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)) ==
+            (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)) {
+        const int rc = main_check_unmoved(f);
+        if (rc != SQLITE_OK) {
+            return rc;
+        }
+    }
     return f->under->pMethods->xShmLock(f->under, offset, n, flags);
 }
 
@@ -1170,27 +1267,30 @@ static const sqlite3_io_methods io_methods = {
  * through SQLite's heap as URI text. xOpen takes the entry out. */
 typedef struct keyref_entry {
     char id[33];
-    uint8_t *key; /* locked memory */
-    size_t len;
+    credential cred;
+    int new_keyslots;
     struct keyref_entry *next;
 } keyref_entry;
 
 static keyref_entry *keyrefs;
 
-int keyref_add(const uint8_t *key, size_t len, char id[33])
+int keyref_add(const credential *c, int new_keyslots, char id[33])
 {
     uint8_t raw[16];
     keyref_entry *e = sqlite3_malloc(sizeof *e);
-    if (!e || !(e->key = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES))) {
+    if (!e) {
+        return SEALDB_ENOMEM;
+    }
+    memset(e, 0, sizeof *e);
+    if (cred_copy(&e->cred, c, NULL) != SEALDB_OK) {
         sqlite3_free(e);
         return SEALDB_ENOMEM;
     }
+    e->new_keyslots = new_keyslots;
     sealdb_random_bytes(raw, sizeof raw);
     for (int i = 0; i < 16; i++) {
         snprintf(e->id + 2 * i, 3, "%02x", raw[i]);
     }
-    memcpy(e->key, key, len);
-    e->len = len;
     memcpy(id, e->id, 33);
     sqlite3_mutex_enter(global.mutex);
     e->next = keyrefs;
@@ -1199,29 +1299,34 @@ int keyref_add(const uint8_t *key, size_t len, char id[33])
     return SEALDB_OK;
 }
 
-/* Removes the entry and returns its key (caller frees), or NULL. */
-static uint8_t *keyref_take(const char *id, size_t *len)
+/* Removes the entry and moves its credential into *c: SEALDB_OK, or
+ * SEALDB_EINVAL if there is no such entry. */
+static int keyref_take(const char *id, credential *c, int *new_keyslots)
 {
-    uint8_t *key = NULL;
+    int rc = SEALDB_EINVAL;
     sqlite3_mutex_enter(global.mutex);
     for (keyref_entry **p = &keyrefs; *p; p = &(*p)->next) {
         if (strcmp((*p)->id, id) == 0) {
             keyref_entry *e = *p;
             *p = e->next;
-            key = e->key;
-            *len = e->len;
+            *c = e->cred;
+            *new_keyslots = e->new_keyslots;
             sqlite3_free(e);
+            rc = SEALDB_OK;
             break;
         }
     }
     sqlite3_mutex_leave(global.mutex);
-    return key;
+    return rc;
 }
 
 void keyref_drop(const char *id)
 {
-    size_t len;
-    crypto_secure_free(keyref_take(id, &len));
+    credential c;
+    int slots;
+    if (keyref_take(id, &c, &slots) == SEALDB_OK) {
+        cred_free(&c);
+    }
 }
 
 /* The last error of the sealed database behind schema `name` of db, or,
@@ -1248,6 +1353,11 @@ void vfs_clear_last_error(void)
 
 /* ---- opening ------------------------------------------------------------------------------ */
 
+/* URI parameters of sealdb. */
+static const char *const sealdb_params[] = {"cipher",  "layout",  "key",    "keyref",
+                                            "hexkey",  "keyfile", "keyenv", "passphrase",
+                                            "kdf_ops", "kdf_mem"};
+
 /* URI parameters SQLite itself understands, passed through. */
 static const char *const sqlite_params[] = {"vfs",    "mode",      "cache", "psow",
                                             "nolock", "immutable", "modeof"};
@@ -1260,15 +1370,18 @@ static int main_parse_params(sfile *f, const char *zname)
         if (!k) {
             break;
         }
-        int known = !strcmp(k, "cipher") || !strcmp(k, "hexkey") || !strcmp(k, "layout") ||
-                    !strcmp(k, "key") || !strcmp(k, "keyref");
+        int known = 0;
+        for (size_t j = 0; !known && j < sizeof sealdb_params / sizeof sealdb_params[0]; j++) {
+            known = !strcmp(k, sealdb_params[j]);
+        }
         for (size_t j = 0; !known && j < sizeof sqlite_params / sizeof sqlite_params[0]; j++) {
             known = !strcmp(k, sqlite_params[j]);
         }
         if (!known) {
             return fail(f, SQLITE_CANTOPEN,
-                        "unknown URI parameter '%s'; sealdb takes cipher, hexkey, layout (and "
-                        "SQLite's own: vfs, mode, cache, psow, nolock, immutable, modeof)",
+                        "unknown URI parameter '%s'; sealdb takes cipher, layout, one key source "
+                        "(hexkey, keyfile, keyenv, passphrase), kdf_ops, kdf_mem (and SQLite's "
+                        "own: vfs, mode, cache, psow, nolock, immutable, modeof)",
                         k);
         }
     }
@@ -1294,54 +1407,109 @@ static int main_parse_params(sfile *f, const char *zname)
                         layout);
         }
     }
-    const char *keyref = sqlite3_uri_parameter(zname, "keyref");
-    if (keyref) {
-        f->key = keyref_take(keyref, &f->key_len);
-        if (!f->key) {
-            return fail(f, SQLITE_CANTOPEN, "keyref does not name a key of this process");
-        }
-    }
     if (sqlite3_uri_parameter(zname, "key")) {
         return fail(f, SQLITE_CANTOPEN,
-                    "passphrase keys (key=) are not supported yet; give the key as hexkey=");
+                    "sealdb does not take key=; give the key as hexkey=, keyfile= or keyenv=, or "
+                    "a passphrase as passphrase=");
     }
-    const char *hex = sqlite3_uri_parameter(zname, "hexkey");
-    if (f->key && hex) {
-        return fail(f, SQLITE_CANTOPEN, "give hexkey or keyref, not both");
+    static const char *const sources[] = {"keyref", "hexkey", "keyfile", "keyenv", "passphrase"};
+    int given = -1;
+    for (int j = 0; j < 5; j++) {
+        if (sqlite3_uri_parameter(zname, sources[j])) {
+            if (given >= 0) {
+                return fail(f, SQLITE_CANTOPEN, "give one key source, not both %s and %s",
+                            sources[given], sources[j]);
+            }
+            given = j;
+        }
     }
-    if (f->key) {
-        hex = NULL;
-    } else if (!hex) {
+    if (given < 0) {
         return fail(f, SQLITE_CANTOPEN,
-                    "no key: the sealdb VFS opens only sealed databases; add hexkey=<hex> to the "
-                    "URI");
+                    "no key: the sealdb VFS opens only sealed databases; add hexkey=<hex>, "
+                    "keyfile=<path>, keyenv=<variable> or passphrase=<text> to the URI");
     }
-    size_t bad = 0;
-    if (hex && !(f->key = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES))) {
-        return SQLITE_NOMEM;
+    const char *value = sqlite3_uri_parameter(zname, sources[given]);
+    int rc = SEALDB_OK;
+    switch (given) {
+    case 0:
+        if (keyref_take(value, &f->cred, &f->new_keyslots) != SEALDB_OK) {
+            return fail(f, SQLITE_CANTOPEN, "keyref does not name a key of this process");
+        }
+        break;
+    case 1: rc = cred_from_hex(&f->cred, value, &err); break;
+    case 2: rc = cred_from_keyfile(&f->cred, value, &err); break;
+    case 3: rc = cred_from_env(&f->cred, value, &err); break;
+    default: rc = cred_from_passphrase(&f->cred, value, strlen(value), &err); break;
     }
-    if (hex &&
-        crypto_hex_decode(f->key, SEALDB_MAX_KEY_BYTES, &f->key_len, hex, &bad) != SEALDB_OK) {
-        return bad == SIZE_MAX
-                   ? fail(f, SQLITE_CANTOPEN, "hexkey has an odd number of digits")
-                   : fail(f, SQLITE_CANTOPEN,
-                          "hexkey has a character that is not a hex digit at position %zu", bad);
+    if (rc != SEALDB_OK) {
+        f->code = rc;
+        return fail(f, rc == SEALDB_ENOMEM ? SQLITE_NOMEM : SQLITE_CANTOPEN, "%s", err.message);
     }
-    if (f->key_len != 16 && f->key_len != 32) {
-        return fail(f, SQLITE_CANTOPEN, "hexkey has %zu digits; expected 32 or 64", 2 * f->key_len);
+    const char *ops = sqlite3_uri_parameter(zname, "kdf_ops");
+    const char *mem = sqlite3_uri_parameter(zname, "kdf_mem");
+    if ((ops || mem) && f->cred.kind != CRED_PASSPHRASE) {
+        return fail(f, SQLITE_CANTOPEN, "kdf_ops and kdf_mem apply to passphrases only");
     }
-    if (f->cipher_given && f->key_len != sealdb_cipher_key_bytes(f->cipher)) {
-        return fail(f, SQLITE_CANTOPEN, "hexkey has %zu digits; %s expects %zu", 2 * f->key_len,
-                    sealdb_cipher_name(f->cipher), 2 * sealdb_cipher_key_bytes(f->cipher));
+    if ((ops || mem) &&
+        cred_set_kdf(&f->cred, ops ? (uint32_t)strtoul(ops, NULL, 10) : 0,
+                     mem ? (uint32_t)strtoul(mem, NULL, 10) : 0, &err) != SEALDB_OK) {
+        return fail(f, SQLITE_CANTOPEN, "%s", err.message);
     }
-    if (!f->cipher_given && f->key_len == 16) {
-        f->cipher = SEALDB_AEGIS128L; /* the default cipher for a 128-bit key */
+    if (f->cred.kind == CRED_KEY) {
+        if (f->cipher_given && f->cred.len != sealdb_cipher_key_bytes(f->cipher)) {
+            return fail(f, SQLITE_CANTOPEN,
+                        "the key has %zu bytes (%zu hex digits); %s expects %zu", f->cred.len,
+                        2 * f->cred.len, sealdb_cipher_name(f->cipher),
+                        sealdb_cipher_key_bytes(f->cipher));
+        }
+        if (!f->cipher_given && f->cred.len == 16) {
+            f->cipher = SEALDB_AEGIS128L; /* the default cipher for a 128-bit key */
+        }
     }
+    return SQLITE_OK;
+}
+
+/* The seal context of a new, empty database file. */
+static int main_create(sfile *f)
+{
+    sealdb_error err;
+    int rc;
+    if (f->new_keyslots && f->layout == SEALDB_LAYOUT_TURSO) {
+        return fail(f, SQLITE_CANTOPEN, "key slots need the hardened layout");
+    }
+    if (f->new_keyslots) {
+        uint8_t salt[SEAL_SALT_BYTES];
+        const size_t key_len = sealdb_cipher_key_bytes(f->cipher);
+        if (!(f->master = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES))) {
+            return SQLITE_NOMEM;
+        }
+        rc = sealdb_random_bytes(salt, sizeof salt);
+        if (rc == SEALDB_OK) {
+            rc = keyslots_create(f->zname, &f->cred, "initial", f->cipher, salt, f->master, &err);
+        } else {
+            error_set(&err, rc, "the OS random source cannot be used");
+        }
+        if (rc == SEALDB_OK) {
+            rc = seal_ctx_create_salted(&f->seal, f->cipher, SEALDB_LAYOUT_HARDENED, f->master,
+                                        key_len, salt, &err);
+        }
+        if (rc == SEALDB_OK) {
+            seal_ctx_set_key_kind(f->seal, SEAL_KEY_SLOTS, 0, 0);
+        }
+    } else {
+        rc = cred_new_database(&f->cred, f->cipher, f->layout, &f->seal, &err);
+    }
+    if (rc != SEALDB_OK) {
+        f->code = rc;
+        return fail(f, rc == SEALDB_ENOMEM ? SQLITE_NOMEM : SQLITE_CANTOPEN, "%s", err.message);
+    }
+    f->fresh = 1;
     return SQLITE_OK;
 }
 
 static int main_open(sfile *f, const char *zname)
 {
+    f->zname = zname;
     int rc = main_parse_params(f, zname);
     if (rc != SQLITE_OK) {
         return rc;
@@ -1351,12 +1519,9 @@ static int main_open(sfile *f, const char *zname)
         return rc;
     }
     if (size == 0) {
-        sealdb_error err;
-        rc = seal_ctx_create(&f->seal, f->cipher, f->layout, f->key, f->key_len, &err);
-        if (rc != SEALDB_OK) {
-            return fail(f, SQLITE_CANTOPEN, "%s", err.message);
+        if ((rc = main_create(f)) != SQLITE_OK) {
+            return rc;
         }
-        f->fresh = 1;
     } else {
         uint8_t hdr[100];
         rc = f->under->pMethods->xRead(f->under, hdr, sizeof hdr, 0);
@@ -1374,7 +1539,6 @@ static int main_open(sfile *f, const char *zname)
                      sealdb_layout_name(seal_ctx_layout(f->seal)), sealdb_layout_name(f->layout));
         }
     }
-    f->zname = zname;
     sqlite3_mutex_enter(global.mutex);
     f->next = global.mains;
     global.mains = f;

@@ -68,6 +68,10 @@ SEALDB_API const char *sealdb_version(void);
                              */
 #define SEALDB_EFORMAT 13   /* not a database sealdb can serve (unknown or unsupported format) */
 #define SEALDB_EMISMATCH 14 /* the cipher named by the caller differs from the file's cipher */
+#define SEALDB_EKEYSLOTS 15 /* the database's key-slot file is missing, damaged or full */
+#define SEALDB_EIO 16       /* a file could not be read, written or synced (errno in the message) */
+#define SEALDB_EBUSY 17     /* the database is in use and the operation needs it to itself */
+#define SEALDB_EKEYFILE 18  /* a key file or key variable is missing, unsafe or malformed */
 
 /* Size of sealdb_error.message, terminating NUL included. */
 #define SEALDB_ERRMSG_MAX 256
@@ -280,15 +284,30 @@ SEALDB_API int sealdb_vfs_register(int make_default);
  * library (Debian's sqlite3 shell and python3 do). api is unused. */
 SEALDB_API int sqlite3_sealdb_init(struct sqlite3 *db, char **err, const void *api);
 
-/* How sealdb_sqlite_open opens a database. Zero-initialise, then set. */
+/* How sealdb_sqlite_open opens a database. Zero-initialise, then set.
+ *
+ * Give exactly one key source: key/key_len, hexkey, keyfile, keyenv or
+ * passphrase. A key file holds 16 or 32 raw bytes or 32 or 64 hex digits
+ * and must not be readable by group or others; keyenv names an environment
+ * variable holding the key as hex. A passphrase is stretched with Argon2id:
+ * a new database records the cost (kdf_ops passes over kdf_mem_kib KiB;
+ * 0 means the defaults, 24 passes over 64 MiB, about 0.5 s) and its salt in
+ * its header, so opening needs the passphrase only. */
 typedef struct sealdb_sqlite_config {
     const char *cipher; /* new databases: the cipher (NULL: aegis256, or aegis128l
                            for a 16-byte key); existing ones: NULL or the file's */
     const void *key;    /* the raw key ... */
     size_t key_len;
-    const char *hexkey;   /* ... or the key as hex text (exactly one of the two) */
-    sealdb_layout layout; /* new databases: hardened (default) or turso */
-    int flags;            /* sqlite3_open_v2 flags; 0 means READWRITE | CREATE */
+    const char *hexkey;     /* ... or the key as hex text ... */
+    sealdb_layout layout;   /* new databases: hardened (default) or turso */
+    int flags;              /* sqlite3_open_v2 flags; 0 means READWRITE | CREATE */
+    const char *keyfile;    /* ... or the path of a key file ... */
+    const char *keyenv;     /* ... or the name of an environment variable ... */
+    const char *passphrase; /* ... or a passphrase (NUL-terminated) */
+    uint32_t kdf_ops;       /* passphrase, new database: Argon2id passes (0: default) */
+    uint32_t kdf_mem_kib;   /* passphrase, new database: Argon2id memory (0: default) */
+    int keyslots;           /* new database: keep a random data key wrapped under the
+                               key source in key slots ("<path>-keyslots"; hardened) */
 } sealdb_sqlite_config;
 
 /* Opens a sealed database as a sqlite3 connection, without building a URI:
@@ -309,6 +328,109 @@ typedef struct sealdb_sqlite_config {
  * (page 1 damaged); SEALDB_ENOMEM. */
 SEALDB_API int sealdb_sqlite_open(const char *path, const sealdb_sqlite_config *cfg,
                                   struct sqlite3 **db, sealdb_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* Key management and maintenance (docs/KEYS.md)                            */
+/*                                                                           */
+/* Each takes the database path and sealdb_sqlite_config values for its      */
+/* keys: `from` opens the database as it is, `to` says what it becomes (its  */
+/* cipher NULL and layout DEFAULT keep the current ones). None of them       */
+/* leaves a half-written output behind, and those that work in place are     */
+/* crash-safe: killed at any instant, the database opens afterwards under    */
+/* exactly one of the old or the new key, with every committed row.          */
+/* ------------------------------------------------------------------------- */
+
+/* What a database file says about itself without a key. */
+typedef struct sealdb_file_info {
+    int sealed;              /* 1: sealdb or turso layout; 0: plain SQLite */
+    sealdb_layout layout;    /* sealed files */
+    sealdb_cipher_id cipher; /* sealed files */
+    int key_kind;            /* hardened: 0 key, 1 passphrase, 2 key slots */
+    uint32_t kdf_ops;        /* passphrase: Argon2id passes */
+    uint32_t kdf_mem_kib;    /* passphrase: Argon2id memory */
+    uint32_t page_size;      /* bytes */
+    uint32_t reserved;       /* bytes per page for nonce and tag */
+    uint32_t header_pages;   /* page count the header records */
+    uint64_t file_bytes;     /* size of the database file */
+    int wal_present;         /* a non-empty "<path>-wal" exists */
+    uint64_t wal_bytes;      /* its size */
+    int journal_present;     /* a "<path>-journal" exists (a hot journal if non-empty) */
+    int keyslots_present;    /* "<path>-keyslots" exists */
+    int journal_mode_wal;    /* header bytes 18/19 say WAL */
+} sealdb_file_info;
+
+/* Reads what needs no key: layout, cipher, page size and count, key kind,
+ * WAL and journal presence. Returns SEALDB_OK (also for plain SQLite
+ * files: info->sealed = 0), SEALDB_EIO, or SEALDB_EFORMAT. */
+SEALDB_API int sealdb_inspect(const char *path, sealdb_file_info *info, sealdb_error *err);
+
+/* Changes the key, cipher or layout of a sealed database in place, in any
+ * journal mode (a WAL is checkpointed into the new file first). The
+ * database is rewritten into a new file beside it, which is synced and
+ * renamed over the old one. Readers may go on during the rewrite; writers
+ * wait (SQLite's busy handling) or get SQLITE_BUSY; connections still open
+ * on the old file afterwards get an error telling them to reopen, never a
+ * lost write. to->keyslots gives the database a new random data key in key
+ * slots, with the `to` key source in slot 1.
+ * Returns SEALDB_OK; SEALDB_EWRONGKEY; SEALDB_EBUSY (writers would not let
+ * go within 5 s); SEALDB_EIO; the errors of sealdb_sqlite_open. */
+SEALDB_API int sealdb_rekey(const char *path, const sealdb_sqlite_config *from,
+                            const sealdb_sqlite_config *to, sealdb_error *err);
+
+/* Turns a plain SQLite database into a sealed one, keeping every table,
+ * index, trigger, view, rowid, AUTOINCREMENT counter, the page size,
+ * user_version, application_id and journal mode. out: a new file (it must
+ * not exist), or NULL to replace `path` in place crash-safely. */
+SEALDB_API int sealdb_encrypt(const char *path, const char *out, const sealdb_sqlite_config *to,
+                              sealdb_error *err);
+
+/* The reverse, for export: a plain SQLite database from a sealed one.
+ * out: a new file, or NULL to replace `path` in place. */
+SEALDB_API int sealdb_decrypt(const char *path, const char *out, const sealdb_sqlite_config *from,
+                              sealdb_error *err);
+
+/* What sealdb_verify found. */
+typedef struct sealdb_verify_report {
+    uint32_t pages;       /* database pages checked */
+    uint32_t bad_pages;   /* pages that failed (bad tag, moved, truncated, zero) */
+    uint32_t wal_frames;  /* WAL frames in the valid log */
+    uint32_t wal_commits; /* commit frames among them */
+    uint32_t bad_frames;  /* frames whose checksum chains but whose seal fails */
+    uint32_t wal_ignored; /* frames after the end of the valid log (not committed data) */
+} sealdb_verify_report;
+
+/* Receives one line per problem: "page 7: bad tag (damaged or tampered)". */
+typedef void (*sealdb_problem_fn)(void *arg, const char *problem);
+
+/* Checks every page of a sealed database and every frame of its WAL under
+ * the key in cfg, without SQLite: each page must authenticate as itself
+ * (a page copied from elsewhere in the file is reported as moved, with the
+ * page it came from). Reports each problem to fn (may be NULL).
+ * Returns SEALDB_OK when everything authenticates; SEALDB_ECORRUPT when
+ * something does not (the report says what); SEALDB_EWRONGKEY when the key
+ * is wrong (told apart from damage by the hardened layout's key check; in
+ * the turso layout a page 1 that fails is "wrong key or damaged");
+ * SEALDB_ENOTSEALED, SEALDB_EFORMAT, SEALDB_EIO. */
+SEALDB_API int sealdb_verify(const char *path, const sealdb_sqlite_config *cfg,
+                             sealdb_problem_fn fn, void *arg, sealdb_verify_report *report,
+                             sealdb_error *err);
+
+/* Key slots of a database created with keyslots = 1 (or rekeyed to them).
+ * Adding or removing a slot rewrites only "<path>-keyslots" (atomically); no
+ * page changes. `auth` is any key source that opens a slot. */
+typedef struct sealdb_keyslot {
+    int number;     /* 1..255 */
+    int passphrase; /* 1: a passphrase slot, 0: a key slot */
+    char label[33]; /* the label given when it was added */
+} sealdb_keyslot;
+
+SEALDB_API int sealdb_keyslot_list(const char *path, sealdb_keyslot *slots, int cap, int *count,
+                                   sealdb_error *err);
+SEALDB_API int sealdb_keyslot_add(const char *path, const sealdb_sqlite_config *auth,
+                                  const sealdb_sqlite_config *add, const char *label, int *number,
+                                  sealdb_error *err);
+SEALDB_API int sealdb_keyslot_remove(const char *path, const sealdb_sqlite_config *auth, int number,
+                                     sealdb_error *err);
 
 /* Fills buf with len bytes from the operating system's CSPRNG. Returns
  * SEALDB_OK, or SEALDB_ECRYPTO if the random source cannot be opened. */
