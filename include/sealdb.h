@@ -415,6 +415,42 @@ SEALDB_API int sealdb_verify(const char *path, const sealdb_sqlite_config *cfg,
                              sealdb_problem_fn fn, void *arg, sealdb_verify_report *report,
                              sealdb_error *err);
 
+/* What a backup's header and manifest say (sealdb_backup_verify). */
+typedef struct sealdb_backup_info {
+    uint32_t page_size;      /* of the database backed up */
+    uint32_t pages;          /* pages in the snapshot */
+    uint32_t chunks;         /* sealed chunks */
+    sealdb_cipher_id cipher; /* the database's cipher (0: it was plain) */
+    sealdb_layout layout;    /* the database's layout */
+    uint64_t created;        /* seconds since 1970 when the snapshot was taken */
+    uint64_t bytes;          /* size of the backup file */
+} sealdb_backup_info;
+
+/* Writes a consistent snapshot of the database at `path` (opened with cfg;
+ * other connections may go on writing) to `out`, a new file: the pages
+ * compressed with zstd (level 1..19, 0 for the default 3) and sealed in
+ * chunks with AEGIS-256 under a key derived from `bkey` (NULL: the same key
+ * source as cfg), with a sealed manifest and a trailer, so that a truncated,
+ * reordered or altered backup is refused. The backup holds the pages, not
+ * the database's key: restore seals them under a key it is given. Returns
+ * SEALDB_OK, SEALDB_EIO, or the errors of sealdb_sqlite_open. */
+SEALDB_API int sealdb_backup(const char *path, const sealdb_sqlite_config *cfg, const char *out,
+                             const sealdb_sqlite_config *bkey, int level, sealdb_error *err);
+
+/* Authenticates every chunk of a backup under bkey without writing
+ * anything. Returns SEALDB_OK with info filled, SEALDB_EWRONGKEY,
+ * SEALDB_ECORRUPT (truncated, tampered, or not a backup), SEALDB_EIO. */
+SEALDB_API int sealdb_backup_verify(const char *backup, const sealdb_sqlite_config *bkey,
+                                    sealdb_backup_info *info, sealdb_error *err);
+
+/* Restores a backup into `out`, a new file, sealed under `to` (NULL: under
+ * bkey's key source; cipher NULL keeps the original cipher; a cipher with
+ * another nonce size is refused: restore, then rekey). Every chunk is
+ * authenticated before the first byte of `out` is written; the database
+ * appears under its name only when complete and synced. */
+SEALDB_API int sealdb_restore(const char *backup, const sealdb_sqlite_config *bkey, const char *out,
+                              const sealdb_sqlite_config *to, sealdb_error *err);
+
 /* Key slots of a database created with keyslots = 1 (or rekeyed to them).
  * Adding or removing a slot rewrites only "<path>-keyslots" (atomically); no
  * page changes. `auth` is any key source that opens a slot. */

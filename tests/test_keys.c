@@ -688,6 +688,135 @@ static void test_verify(void)
     sqlite3_close(db);
 }
 
+/* ---- backup and restore ------------------------------------------------------------------- */
+
+static long file_size(const char *name)
+{
+    struct stat st;
+    return stat(path_of(name), &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void test_backup(void)
+{
+    char got[256];
+    int code;
+    sealdb_error err;
+    sealdb_sqlite_config a = hexcfg(HEX_A), b = hexcfg(HEX_B);
+    /* a WAL database with frames not yet checkpointed, and an open writer */
+    remove_db("bk.db");
+    sqlite3 *db = NULL;
+    CHECK_INT(sealdb_sqlite_open(path_of("bk.db"), &a, &db, &err), SEALDB_OK);
+    exec(db, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0");
+    exec(db, FILL);
+    remove_db("bk.backup");
+    /* under the database's key source */
+    CHECK_INT(sealdb_backup(path_of("bk.db"), &a, path_of("bk.backup"), NULL, 0, &err), SEALDB_OK);
+    /* the live database goes on; the backup is the snapshot */
+    exec(db, "DELETE FROM t WHERE id > 3");
+    sqlite3_close(db);
+    sealdb_backup_info info;
+    CHECK_INT(sealdb_backup_verify(path_of("bk.backup"), &a, &info, &err), SEALDB_OK);
+    CHECK_INT(info.page_size, 4096);
+    CHECK_INT(info.cipher, SEALDB_AEGIS256);
+    CHECK_INT(info.chunks, 1);
+    CHECK_INT(info.pages, 89);
+    CHECK_INT(info.bytes, file_size("bk.backup"));
+    /* compressed: the 90-byte texts of zeros compress well */
+    CHECK(file_size("bk.backup") < (long)info.pages * 4096 / 2);
+    /* restore under another key, then open and compare */
+    remove_db("rs.db");
+    CHECK_INT(sealdb_restore(path_of("bk.backup"), &a, path_of("rs.db"), &b, &err), SEALDB_OK);
+    digest("rs.db", &b, got, sizeof got, &code);
+    CHECK_STR(got, EXPECTED);
+    digest("rs.db", &a, got, sizeof got, &code);
+    CHECK_INT(code, SEALDB_EWRONGKEY);
+    /* the output must be new */
+    CHECK_INT(sealdb_restore(path_of("bk.backup"), &a, path_of("rs.db"), &b, &err), SEALDB_EINVAL);
+    /* the wrong backup key */
+    remove_db("rs2.db");
+    CHECK_INT(sealdb_restore(path_of("bk.backup"), &b, path_of("rs2.db"), NULL, &err),
+              SEALDB_EWRONGKEY);
+    CHECK_STR(err.message, "wrong key for this backup (or its header is damaged)");
+    CHECK(access(path_of("rs2.db"), F_OK) != 0);
+    /* under a passphrase of its own, restored into key slots */
+    sealdb_sqlite_config bp = passcfg("offsite");
+    remove_db("bk2.backup");
+    CHECK_INT(sealdb_backup(path_of("rs.db"), &b, path_of("bk2.backup"), &bp, 19, &err), SEALDB_OK);
+    sealdb_sqlite_config bpo = {.passphrase = "offsite"};
+    sealdb_sqlite_config slots = {.hexkey = HEX_A, .keyslots = 1};
+    remove_db("rs3.db");
+    CHECK_INT(sealdb_restore(path_of("bk2.backup"), &bpo, path_of("rs3.db"), &slots, &err),
+              SEALDB_OK);
+    digest("rs3.db", &a, got, sizeof got, &code);
+    CHECK_STR(got, EXPECTED);
+    /* truncated: refused, nothing written */
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s' && truncate -s -100 '%s'", path_of("bk.backup"),
+             path_of("cut.backup"), path_of("cut.backup"));
+    CHECK_INT(system(cmd), 0);
+    remove_db("rs4.db");
+    CHECK_INT(sealdb_restore(path_of("cut.backup"), &a, path_of("rs4.db"), NULL, &err),
+              SEALDB_ECORRUPT);
+    char want[700];
+    snprintf(want, sizeof want, "%s is truncated or damaged: its trailer is missing (%ld bytes)",
+             path_of("cut.backup"), file_size("cut.backup"));
+    CHECK_STR(err.message, want);
+    CHECK(access(path_of("rs4.db"), F_OK) != 0);
+    /* one flipped byte in a chunk: refused before anything is written */
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path_of("bk.backup"), path_of("flip.backup"));
+    CHECK_INT(system(cmd), 0);
+    const int fd = open(path_of("flip.backup"), O_RDWR);
+    uint8_t byte;
+    CHECK_INT(pread(fd, &byte, 1, 96 + 52 + 60), 1);
+    byte ^= 1;
+    CHECK_INT(pwrite(fd, &byte, 1, 96 + 52 + 60), 1);
+    close(fd);
+    CHECK_INT(sealdb_restore(path_of("flip.backup"), &a, path_of("rs4.db"), NULL, &err),
+              SEALDB_ECORRUPT);
+    snprintf(want, sizeof want,
+             "chunk 1 (pages 1..%u) fails authentication: the backup is damaged or was "
+             "tampered with",
+             info.pages);
+    CHECK_STR(err.message, want);
+    CHECK(access(path_of("rs4.db"), F_OK) != 0);
+    /* several chunks: 2400 rows of 1000 random bytes, row for row equal after restore */
+    remove_db("big.db");
+    CHECK_INT(sealdb_sqlite_open(path_of("big.db"), &a, &db, &err), SEALDB_OK);
+    exec(db, "CREATE TABLE r(id INTEGER PRIMARY KEY, x BLOB);"
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2400)"
+             " INSERT INTO r SELECT i, randomblob(1000) FROM n");
+    remove_db("big.backup");
+    CHECK_INT(sealdb_backup(path_of("big.db"), &a, path_of("big.backup"), NULL, 1, &err),
+              SEALDB_OK);
+    CHECK_INT(sealdb_backup_verify(path_of("big.backup"), &a, &info, &err), SEALDB_OK);
+    CHECK(info.pages > 512);
+    CHECK_INT(info.chunks, (info.pages + 255) / 256);
+    remove_db("big2.db");
+    CHECK_INT(sealdb_restore(path_of("big.backup"), &a, path_of("big2.db"), NULL, &err), SEALDB_OK);
+    sqlite3 *copy = NULL;
+    CHECK_INT(sealdb_sqlite_open(path_of("big2.db"), &a, &copy, &err), SEALDB_OK);
+    sqlite3_stmt *s1 = NULL, *s2 = NULL;
+    sqlite3_prepare_v2(db, "SELECT id, x FROM r ORDER BY id", -1, &s1, NULL);
+    sqlite3_prepare_v2(copy, "SELECT id, x FROM r ORDER BY id", -1, &s2, NULL);
+    int rows = 0, same = 0;
+    while (sqlite3_step(s1) == SQLITE_ROW && sqlite3_step(s2) == SQLITE_ROW) {
+        rows++;
+        same += sqlite3_column_int(s1, 0) == sqlite3_column_int(s2, 0) &&
+                sqlite3_column_bytes(s1, 1) == 1000 && sqlite3_column_bytes(s2, 1) == 1000 &&
+                memcmp(sqlite3_column_blob(s1, 1), sqlite3_column_blob(s2, 1), 1000) == 0;
+    }
+    CHECK_INT(rows, 2400);
+    CHECK_INT(same, 2400);
+    sqlite3_finalize(s1);
+    sqlite3_finalize(s2);
+    sqlite3_close(copy);
+    sqlite3_close(db);
+    /* not a backup */
+    CHECK_INT(sealdb_backup_verify(path_of("rs.db"), &a, &info, &err), SEALDB_ECORRUPT);
+    snprintf(want, sizeof want, "%s is not a sealdb backup", path_of("rs.db"));
+    CHECK_STR(err.message, want);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sealdb-test-keys-XXXXXX");
@@ -702,6 +831,7 @@ int main(void)
     test_rekey_wal_frames();
     test_encrypt_decrypt();
     test_verify();
+    test_backup();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) {
