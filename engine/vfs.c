@@ -94,6 +94,7 @@ struct sfile {
     int cipher_given;
     sealdb_layout layout;
     int journal_off; /* the connection set journal_mode=OFF */
+    int open_flags;  /* the flags the file was opened with */
     int fatal;       /* SQLite error code every access returns (0: none) */
     int code;        /* the SEALDB_E* code of the last error */
     char error[256]; /* the last error, for PRAGMA sealdb_error */
@@ -1080,11 +1081,179 @@ static int x_check_reserved_lock(sqlite3_file *file, int *out)
     return f->under->pMethods->xCheckReservedLock(f->under, out);
 }
 
+/* ---- maintenance pragmas ------------------------------------------------------------------ */
+
+/* A configuration naming this connection's credential. *scratch holds a
+ * NUL-terminated copy of a passphrase (locked memory; free it after). */
+static int config_of_cred(const credential *c, sealdb_sqlite_config *cfg, char **scratch)
+{
+    memset(cfg, 0, sizeof *cfg);
+    *scratch = NULL;
+    if (c->kind == CRED_KEY) {
+        cfg->key = c->secret;
+        cfg->key_len = c->len;
+        return SEALDB_OK;
+    }
+    if (!(*scratch = crypto_secure_alloc(c->len + 1))) {
+        return SEALDB_ENOMEM;
+    }
+    memcpy(*scratch, c->secret, c->len);
+    (*scratch)[c->len] = '\0';
+    cfg->passphrase = *scratch;
+    cfg->kdf_ops = c->kdf_ops;
+    cfg->kdf_mem_kib = 1u << c->kdf_mem_log2;
+    return SEALDB_OK;
+}
+
+/* "hexkey:<hex>", "keyfile:<path>", "keyenv:<name>" or "passphrase:<text>",
+ * optionally followed by ",keyslots". */
+static int spec_config(char *spec, sealdb_sqlite_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char *comma = strrchr(spec, ',');
+    if (comma && strcmp(comma, ",keyslots") == 0) {
+        *comma = '\0';
+        cfg->keyslots = 1;
+    }
+    static const char *const kinds[] = {"hexkey:", "keyfile:", "keyenv:", "passphrase:"};
+    for (int i = 0; i < 4; i++) {
+        const size_t n = strlen(kinds[i]);
+        if (strncmp(spec, kinds[i], n) == 0) {
+            const char *v = spec + n;
+            switch (i) {
+            case 0: cfg->hexkey = v; break;
+            case 1: cfg->keyfile = v; break;
+            case 2: cfg->keyenv = v; break;
+            default: cfg->passphrase = v; break;
+            }
+            return SEALDB_OK;
+        }
+    }
+    return SEALDB_EINVAL;
+}
+
+static void collect_problem(void *arg, const char *problem)
+{
+    char **out = arg;
+    *out = sqlite3_mprintf("%z%s%s", *out, *out ? "\n" : "", problem);
+}
+
+/* After this connection rekeyed its own database (rollback journal modes):
+ * reopen the file now under its name, with the new key. The pages SQLite
+ * caches are still right: a re-seal keeps every plain page as it was. */
+static int main_follow_rekey(sfile *f, credential *fresh)
+{
+    sqlite3_file *u = f->under;
+    u->pMethods->xClose(u);
+    u->pMethods = NULL;
+    int out = 0;
+    int rc = global.under->xOpen(global.under, f->zname, u, f->open_flags, &out);
+    if (rc != SQLITE_OK) {
+        u->pMethods = NULL;
+        cred_free(fresh);
+        f->fatal = fail(f, SQLITE_IOERR, "the database was rekeyed but cannot be reopened");
+        return rc;
+    }
+    cred_free(&f->cred);
+    f->cred = *fresh;
+    memset(fresh, 0, sizeof *fresh);
+    f->master_len = 0;
+    uint8_t hdr[100];
+    rc = u->pMethods->xRead(u, hdr, sizeof hdr, 0);
+    if (rc == SQLITE_OK) {
+        rc = main_load_header(f, hdr);
+    }
+    if (rc != SQLITE_OK) {
+        f->fatal = rc;
+    }
+    return rc;
+}
+
+/* PRAGMA sealdb_verify, sealdb_backup = 'path', sealdb_rekey = 'spec',
+ * sealdb_keyslots: the maintenance calls of the C API on this database,
+ * under the key the connection was opened with. */
+static int main_maintenance(sfile *f, const char *name, char *value, char **result)
+{
+    sealdb_sqlite_config cfg;
+    char *scratch = NULL;
+    if (config_of_cred(&f->cred, &cfg, &scratch) != SEALDB_OK) {
+        return SQLITE_NOMEM;
+    }
+    sealdb_error err = {0, ""};
+    int rc = SEALDB_OK;
+    if (sqlite3_stricmp(name, "sealdb_verify") == 0) {
+        char *problems = NULL;
+        sealdb_verify_report rep;
+        rc = sealdb_verify(f->zname, &cfg, collect_problem, &problems, &rep, &err);
+        if (rc == SEALDB_OK || rc == SEALDB_ECORRUPT) {
+            *result = rc == SEALDB_OK ? sqlite3_mprintf("ok: %u pages and %u WAL frames "
+                                                        "authenticate",
+                                                        rep.pages, rep.wal_frames)
+                                      : sqlite3_mprintf("%s\n%s", problems, err.message);
+            rc = SEALDB_OK;
+        }
+        sqlite3_free(problems);
+    } else if (sqlite3_stricmp(name, "sealdb_backup") == 0) {
+        rc = value ? sealdb_backup(f->zname, &cfg, value, NULL, 0, &err)
+                   : error_set(&err, SEALDB_EINVAL,
+                               "give the backup's file: PRAGMA "
+                               "sealdb_backup = 'path'");
+        *result = rc == SEALDB_OK ? sqlite3_mprintf("ok") : NULL;
+    } else if (sqlite3_stricmp(name, "sealdb_keyslots") == 0) {
+        sealdb_keyslot slots[16];
+        int n = 0;
+        rc = sealdb_keyslot_list(f->zname, slots, 16, &n, &err);
+        for (int i = 0; rc == SEALDB_OK && i < n; i++) {
+            *result = sqlite3_mprintf("%z%s%d %s %s", *result, i ? "\n" : "", slots[i].number,
+                                      slots[i].passphrase ? "passphrase" : "key", slots[i].label);
+        }
+    } else {
+        sealdb_sqlite_config to;
+        credential fresh = {0};
+        if (!value || spec_config(value, &to) != SEALDB_OK) {
+            rc = error_set(&err, SEALDB_EINVAL,
+                           "PRAGMA sealdb_rekey takes 'hexkey:<hex>', 'keyfile:<path>', "
+                           "'keyenv:<name>' or 'passphrase:<text>' (and ',keyslots')");
+        } else if ((rc = cred_from_config(&fresh, &to, &err)) == SEALDB_OK) {
+            rc = sealdb_rekey(f->zname, &cfg, &to, &err);
+        }
+        uint8_t hdr[20] = {0};
+        const int wal =
+            f->under->pMethods->xRead(f->under, hdr, sizeof hdr, 0) == SQLITE_OK && hdr[18] == 2;
+        if (rc == SEALDB_OK && !wal) {
+            rc = main_follow_rekey(f, &fresh) == SQLITE_OK
+                     ? SEALDB_OK
+                     : error_set(&err, SEALDB_EIO, "rekeyed, but the file cannot be reopened");
+            *result = sqlite3_mprintf("ok");
+        } else if (rc == SEALDB_OK) {
+            *result = sqlite3_mprintf("ok: rekeyed; in WAL mode this connection must now be "
+                                      "closed and the database opened with the new key");
+        }
+        cred_free(&fresh);
+    }
+    crypto_secure_free(scratch);
+    if (rc != SEALDB_OK) {
+        sqlite3_free(*result);
+        *result = sqlite3_mprintf("sealdb: %s", err.message);
+        return SQLITE_ERROR;
+    }
+    return *result ? SQLITE_OK : SQLITE_NOMEM;
+}
+
 /* PRAGMA sealdb_error: the last error of this database; PRAGMA sealdb_info:
- * cipher and layout. Other pragmas go on to SQLite. */
+ * cipher and layout; the maintenance pragmas above. Other pragmas go on to
+ * SQLite. */
 static int main_pragma(sfile *f, char **args)
 {
     const char *name = args[1];
+    if (sqlite3_stricmp(name, "sealdb_verify") == 0 ||
+        sqlite3_stricmp(name, "sealdb_backup") == 0 || sqlite3_stricmp(name, "sealdb_rekey") == 0 ||
+        sqlite3_stricmp(name, "sealdb_keyslots") == 0) {
+        char *result = NULL;
+        const int rc = main_maintenance(f, name, args[2], &result);
+        args[0] = result;
+        return rc;
+    }
     if (sqlite3_stricmp(name, "journal_mode") == 0 && args[2]) {
         f->journal_off = sqlite3_stricmp(args[2], "off") == 0;
         return SQLITE_NOTFOUND;
@@ -1575,6 +1744,7 @@ static int x_open(sqlite3_vfs *vfs, sqlite3_filename zname, sqlite3_file *file, 
     }
     if (flags & SQLITE_OPEN_MAIN_DB) {
         f->kind = KIND_MAIN;
+        f->open_flags = flags;
         rc = main_open(f, zname);
     } else if (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL)) {
         f->kind = flags & SQLITE_OPEN_WAL ? KIND_WAL : KIND_JOURNAL;

@@ -817,6 +817,68 @@ static void test_backup(void)
     CHECK_STR(err.message, want);
 }
 
+/* ---- the maintenance pragmas --------------------------------------------------------------- */
+
+static void test_pragmas(void)
+{
+    char got[512], want[700];
+    int code;
+    sealdb_error err;
+    sealdb_sqlite_config a = hexcfg(HEX_A), b = hexcfg(HEX_B);
+    CHECK_INT(make_db("pr.db", &a, "delete"), SQLITE_OK);
+    sqlite3 *db = NULL;
+    CHECK_INT(sealdb_sqlite_open(path_of("pr.db"), &a, &db, &err), SEALDB_OK);
+    query1(db, "PRAGMA sealdb_verify", got, sizeof got);
+    sealdb_file_info info;
+    sealdb_inspect(path_of("pr.db"), &info, &err);
+    snprintf(want, sizeof want, "ok: %u pages and 0 WAL frames authenticate",
+             (unsigned)(info.file_bytes / 4096));
+    CHECK_STR(got, want);
+    /* rekey from SQL: the connection goes on under the new key */
+    char sql[200];
+    snprintf(sql, sizeof sql, "PRAGMA sealdb_rekey = 'hexkey:%s'", HEX_B);
+    query1(db, sql, got, sizeof got);
+    CHECK_STR(got, "ok");
+    query1(db, DIGEST, got, sizeof got);
+    CHECK_STR(got, EXPECTED);
+    CHECK_INT(exec(db, "INSERT INTO t VALUES (1, 1, 'after')"), SQLITE_OK);
+    query1(db, "SELECT b FROM t WHERE id = 1", got, sizeof got);
+    CHECK_STR(got, "after");
+    CHECK_INT(exec(db, "DELETE FROM t WHERE id = 1"), SQLITE_OK);
+    sqlite3_close(db);
+    check_opens_only("pr.db", &b, &a, "PRAGMA sealdb_rekey");
+    /* a bad spec */
+    CHECK_INT(sealdb_sqlite_open(path_of("pr.db"), &b, &db, &err), SEALDB_OK);
+    query1(db, "PRAGMA sealdb_rekey = 'nonsense'", got, sizeof got);
+    CHECK_STR(got, "error: sealdb: PRAGMA sealdb_rekey takes 'hexkey:<hex>', 'keyfile:<path>', "
+                   "'keyenv:<name>' or 'passphrase:<text>' (and ',keyslots')");
+    /* backup from SQL */
+    remove_db("pr.backup");
+    snprintf(sql, sizeof sql, "PRAGMA sealdb_backup = '%s'", path_of("pr.backup"));
+    query1(db, sql, got, sizeof got);
+    CHECK_STR(got, "ok");
+    sqlite3_close(db);
+    remove_db("pr2.db");
+    CHECK_INT(sealdb_restore(path_of("pr.backup"), &b, path_of("pr2.db"), NULL, &err), SEALDB_OK);
+    digest("pr2.db", &b, got, sizeof got, &code);
+    CHECK_STR(got, EXPECTED);
+    /* WAL mode: rekeyed, and this connection must reopen */
+    CHECK_INT(make_db("prw.db", &a, "wal"), SQLITE_OK);
+    CHECK_INT(sealdb_sqlite_open(path_of("prw.db"), &a, &db, &err), SEALDB_OK);
+    snprintf(sql, sizeof sql, "PRAGMA sealdb_rekey = 'hexkey:%s,keyslots'", HEX_B);
+    query1(db, sql, got, sizeof got);
+    CHECK_STR(got, "ok: rekeyed; in WAL mode this connection must now be closed and the database "
+                   "opened with the new key");
+    query1(db, "SELECT count(*) FROM t", got, sizeof got);
+    CHECK(strncmp(got, "error", 5) == 0);
+    sqlite3_close(db);
+    check_opens_only("prw.db", &b, &a, "PRAGMA sealdb_rekey in WAL mode");
+    CHECK_INT(sealdb_sqlite_open(path_of("prw.db"), &b, &db, &err), SEALDB_OK);
+    query1(db, "PRAGMA sealdb_keyslots", got, sizeof got);
+    CHECK_STR(got, "1 key initial");
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sealdb-test-keys-XXXXXX");
@@ -832,6 +894,7 @@ int main(void)
     test_encrypt_decrypt();
     test_verify();
     test_backup();
+    test_pragmas();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) {
