@@ -330,6 +330,43 @@ def test_no_extension_loading(d):
         check_true(f"{real}: message mentions {text!r}", text in proc.stderr, proc.stderr)
 
 
+def test_key_sources(sealdb, d):
+    """Key file, key variable and passphrase open what they created."""
+    keyfile = os.path.join(d, "device.key")
+    fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, (KEY64 + "\n").encode())
+    os.close(fd)
+    path = os.path.join(d, "sources.db")
+    with sealdb.connect(path, keyfile=keyfile) as con:
+        con.execute("CREATE TABLE t(x)")
+        con.execute("INSERT INTO t VALUES (?)", (MARKER,))
+    con.close()
+    os.environ["SEALDB_PY_TEST_KEY"] = KEY64
+    con = sealdb.connect(path, keyenv="SEALDB_PY_TEST_KEY")
+    check("keyfile, then keyenv: the row", con.execute("SELECT x FROM t").fetchall(), [(MARKER,)])
+    con.close()
+    con = sealdb.connect(path, hexkey=KEY64)
+    check("keyfile, then hexkey: the row", con.execute("SELECT x FROM t").fetchall(), [(MARKER,)])
+    con.close()
+    os.chmod(keyfile, 0o644)
+    e = raises(sealdb.connect, path, keyfile=keyfile)
+    check_true("a key file readable by others is refused", isinstance(e, sqlite3.Error), repr(e))
+    os.chmod(keyfile, 0o600)
+    ppath = os.path.join(d, "pass.db")
+    with sealdb.connect(ppath, passphrase="open s\u00e9same & more", kdf_ops=1, kdf_mem=8192) as con:
+        con.execute("CREATE TABLE t(x)")
+        con.execute("INSERT INTO t VALUES (42)")
+    con.close()
+    con = sealdb.connect(ppath, passphrase="open s\u00e9same & more")
+    check("passphrase: the row", con.execute("SELECT x FROM t").fetchall(), [(42,)])
+    con.close()
+    e = raises(sealdb.connect, ppath, passphrase="open sesame & more")
+    check_true("a wrong passphrase raises sqlite3.DatabaseError",
+               isinstance(e, sqlite3.DatabaseError), repr(e))
+    check_raises("kdf_ops without a passphrase", sealdb.ConfigError, sealdb.connect, ppath,
+                 hexkey=KEY64, kdf_ops=1, must_contain=("passphrase only",))
+
+
 def main():
     if not os.path.exists(SYSTEM_PYTHON):
         print(f"SKIP: {SYSTEM_PYTHON} does not exist; install the Debian package python3")
@@ -347,6 +384,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="sealdb-py-") as d:
         test_dbapi(sealdb, d)
         test_turso(sealdb, d)
+        test_key_sources(sealdb, d)
         test_no_extension_loading(d)
 
     if failures:

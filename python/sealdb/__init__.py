@@ -292,7 +292,7 @@ def _explain(err, path, params, detail):
 
 
 def connect(path, cipher=None, hexkey=None, keyfile=None, keyenv=None, passphrase=None,
-            layout=None, extension=None, **sqlite3_kwargs):
+            layout=None, extension=None, kdf_ops=None, kdf_mem=None, **sqlite3_kwargs):
     """Opens (or creates) the sealed database at `path` and returns a
     standard sqlite3.Connection.
 
@@ -305,6 +305,8 @@ def connect(path, cipher=None, hexkey=None, keyfile=None, keyenv=None, passphras
     passphrase  or a passphrase: exactly one of the four
     layout      new databases: "hardened" (default) or "turso"
     extension   the libsealdb.so to load (see find_extension())
+    kdf_ops, kdf_mem  a passphrase's Argon2id cost for a new database: passes,
+                and memory in KiB (a power of two); defaults 24 and 65536
     **sqlite3_kwargs  passed on to sqlite3.connect (timeout, isolation_level,
                 check_same_thread, factory, ...); uri is always True
 
@@ -322,6 +324,13 @@ def connect(path, cipher=None, hexkey=None, keyfile=None, keyenv=None, passphras
                           "do not pass uri=")
     path = _text("path", path)
     params = _params(cipher, hexkey, keyfile, keyenv, passphrase, layout)
+    for name, value in (("kdf_ops", kdf_ops), ("kdf_mem", kdf_mem)):
+        if value is not None:
+            if passphrase is None:
+                raise ConfigError(f"{name} applies to a passphrase only")
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{name} must be a positive integer")
+            params.append((name, str(value)))
     uri = _uri(path, params)
     load(extension)
     try:
