@@ -29,7 +29,8 @@
 #include "crypto.h"
 #include "fuzz_common.h"
 
-static char open_dir[PATH_MAX - 64], unseal_dir[PATH_MAX - 64], work_dir[PATH_MAX - 64];
+static char open_dir[PATH_MAX - 64], unseal_dir[PATH_MAX - 64], files_dir[PATH_MAX - 64],
+    work_dir[PATH_MAX - 64];
 static int seeds_written;
 
 #define N_MODES(a) (sizeof(a) / sizeof((a)[0]))
@@ -383,6 +384,46 @@ static void make_unseal_seeds(void)
     }
 }
 
+/* ---- fuzz_files seeds: a real backup and a real key-slot file ----------------------------- */
+
+static void make_files_seeds(void)
+{
+    char hex[65], db[PATH_MAX], backup[PATH_MAX], slots[PATH_MAX];
+    for (int i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", fuzz_key[i]);
+    }
+    snprintf(db, sizeof db, "%s/files.db", work_dir);
+    snprintf(backup, sizeof backup, "%s/files.backup", work_dir);
+    snprintf(slots, sizeof slots, "%s/files.db-keyslots", work_dir);
+    sealdb_sqlite_config cfg = {.hexkey = hex, .keyslots = 1};
+    sqlite3 *conn = NULL;
+    sealdb_error err;
+    if (sealdb_sqlite_open(db, &cfg, &conn, &err) != SEALDB_OK) {
+        die("cannot create the key-slot seed database", err.message);
+    }
+    exec_or_die(conn, fill_sql);
+    sqlite3_close(conn);
+    sealdb_sqlite_config key = {.hexkey = hex};
+    sealdb_sqlite_config extra = {.hexkey = hex};
+    int number = 0;
+    if (sealdb_keyslot_add(db, &key, &extra, "second", &number, &err) != SEALDB_OK ||
+        sealdb_backup(db, &key, backup, NULL, 1, &err) != SEALDB_OK) {
+        die("cannot make the files seeds", err.message);
+    }
+    static const uint8_t backup_mode = 0, slots_mode = 1, slots_add_mode = 3;
+    size_t n = 0;
+    uint8_t *bytes = slurp(backup, &n);
+    write_seed(files_dir, "backup", &backup_mode, 1, bytes, n, NULL, 0);
+    free(bytes);
+    bytes = slurp(slots, &n);
+    write_seed(files_dir, "keyslots", &slots_mode, 1, bytes, n, NULL, 0);
+    write_seed(files_dir, "keyslots-add", &slots_add_mode, 1, bytes, n, NULL, 0);
+    free(bytes);
+    remove_work_files(db);
+    unlink(slots);
+    unlink(backup);
+}
+
 static void make_dir(char *out, size_t cap, const char *base, const char *name)
 {
     snprintf(out, cap, "%s/%s", base, name);
@@ -394,7 +435,7 @@ static void make_dir(char *out, size_t cap, const char *base, const char *name)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: make_corpus DIR  (writes DIR/open and DIR/unseal)\n");
+        fprintf(stderr, "usage: make_corpus DIR  (writes DIR/open, DIR/unseal and DIR/files)\n");
         return 2;
     }
     if (mkdir(argv[1], 0700) != 0 && errno != EEXIST) {
@@ -402,6 +443,7 @@ int main(int argc, char **argv)
     }
     make_dir(open_dir, sizeof open_dir, argv[1], "open");
     make_dir(unseal_dir, sizeof unseal_dir, argv[1], "unseal");
+    make_dir(files_dir, sizeof files_dir, argv[1], "files");
     snprintf(work_dir, sizeof work_dir, "%s/work-XXXXXX", argv[1]);
     if (!mkdtemp(work_dir)) {
         die("cannot create a work directory", work_dir);
@@ -410,7 +452,9 @@ int main(int argc, char **argv)
         make_open_seeds(&variants[i]);
     }
     make_unseal_seeds();
+    make_files_seeds();
     rmdir(work_dir);
-    printf("make_corpus: %d seeds in %s/open and %s/unseal\n", seeds_written, argv[1], argv[1]);
+    printf("make_corpus: %d seeds in %s/open, %s/unseal and %s/files\n", seeds_written, argv[1],
+           argv[1], argv[1]);
     return 0;
 }
