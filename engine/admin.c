@@ -1065,6 +1065,56 @@ static int wal_bump(conversion *c, sealdb_error *err)
     return rc;
 }
 
+/* The salt a key-slot file belongs to (bytes 20..35); 0 if unreadable. */
+static int slots_salt(const char *path, uint8_t salt[SEAL_SALT_BYTES])
+{
+    uint8_t head[36];
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    const int ok = full_pread(fd, head, sizeof head, 0) == (int)sizeof head &&
+                   memcmp(head, "sealdb keyslots", 16) == 0;
+    close(fd);
+    if (ok) {
+        memcpy(salt, head + 20, SEAL_SALT_BYTES);
+    }
+    return ok;
+}
+
+/* A conversion killed between renaming the new database into place and
+ * renaming its slot file leaves that slot file as "-keyslots-next" (which
+ * opening falls back to). Before anything else, finish that step when the
+ * database's salt says "-next" is its slot file and "-keyslots" is not;
+ * otherwise "-next" is a leftover of a conversion that never got to its
+ * swap, and goes. */
+static int settle_slots(conversion *c, sealdb_error *err)
+{
+    char *next = str_cat(c->path, KEYSLOTS_SUFFIX "-next");
+    char *final = str_cat(c->path, KEYSLOTS_SUFFIX);
+    if (!next || !final) {
+        free(next);
+        free(final);
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    uint8_t salt[SEAL_SALT_BYTES];
+    const int slotted = c->info.sealed && c->info.layout == SEALDB_LAYOUT_HARDENED &&
+                        c->info.key_kind == SEAL_KEY_SLOTS;
+    int rc = SEALDB_OK;
+    if (slotted && slots_salt(next, salt) && memcmp(salt, c->info.salt, sizeof salt) == 0 &&
+        !(slots_salt(final, salt) && memcmp(salt, c->info.salt, sizeof salt) == 0)) {
+        rc = rename_synced(next, final, err);
+    } else {
+        unlink(next);
+    }
+    if (strcmp(c->next_slots, next) != 0) {
+        unlink(c->next_slots); /* the target's, when it is another file */
+    }
+    free(next);
+    free(final);
+    return rc;
+}
+
 static int convert(conversion *c, sealdb_error *err)
 {
     c->tmp = str_cat(c->target, ".sealdb-tmp");
@@ -1111,13 +1161,24 @@ static int convert(conversion *c, sealdb_error *err)
         return rc;
     }
     remove_tmp_files(c->tmp);
-    unlink(c->next_slots);
+    if ((rc = settle_slots(c, err)) != SEALDB_OK) {
+        return rc;
+    }
     const int reseal =
         c->from && c->to && c->info.reserved == seal_reserved_bytes(c->to_cipher) && c->in_place;
     rc = reseal ? build_resealed(c, err) : build_exported(c, err);
     engine_fault("built");
     if (rc == SEALDB_OK) {
         rc = check_result(c, err);
+        /* the check's read-only open of a WAL-mode file leaves an empty
+         * WAL and a wal-index named after the temporary file */
+        char *w = str_cat(c->tmp, "-wal"), *m = str_cat(c->tmp, "-shm");
+        if (w && m) {
+            unlink(w);
+            unlink(m);
+        }
+        free(w);
+        free(m);
     }
     if (rc == SEALDB_OK && c->to && c->to->keyslots) {
         rc = rename_synced(c->tmp_slots, c->next_slots, err);
