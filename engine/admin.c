@@ -1192,21 +1192,38 @@ static int convert(conversion *c, sealdb_error *err)
         if (c->from) {
             src = sqlite3_file_control(c->src, "main", VFS_FCNTL_SWAP, &args);
         } else {
-            /* a plain source is not under the sealdb VFS: take its exclusive
-             * lock by hand through SQLite's file object */
+            /* A plain source is not under the sealdb VFS, and neither are
+             * the other connections to it: nothing would stop them writing
+             * to the old file after the swap. So the swap waits for an
+             * exclusive lock, which in WAL mode means no other connection
+             * at all, and then marks the old file (magic and change
+             * counter) so that a connection that was idle fails its next
+             * transaction with "file is not a database". */
             sqlite3_file *file = NULL;
             src = sqlite3_file_control(c->src, "main", SQLITE_FCNTL_FILE_POINTER, &file);
-            for (int waited = 0; src == SQLITE_OK && !args.wal; waited++) {
+            for (int waited = 0; src == SQLITE_OK; waited++) {
                 src = file->pMethods->xLock(file, SQLITE_LOCK_EXCLUSIVE);
                 if (src != SQLITE_BUSY || waited >= SWAP_TIMEOUT_MS) {
                     break;
                 }
                 sqlite3_sleep(1);
             }
+            engine_fault("swap: locked");
             if (src == SQLITE_OK) {
                 rc = rename_synced(c->tmp, c->path, err);
             } else {
-                snprintf(args.msg, sizeof args.msg, "other connections kept reading the database");
+                snprintf(args.msg, sizeof args.msg,
+                         "other connections have the database open%s; close them first",
+                         args.wal ? " (WAL mode)" : " and kept reading it");
+            }
+            if (src == SQLITE_OK && rc == SEALDB_OK) {
+                static const uint8_t replaced[16] = SEAL_REPLACED_MAGIC;
+                uint8_t counter[4];
+                file->pMethods->xWrite(file, replaced, sizeof replaced, 0);
+                if (file->pMethods->xRead(file, counter, 4, 24) == SQLITE_OK) {
+                    counter[3] ^= 0xa5; /* any other value invalidates their caches */
+                    file->pMethods->xWrite(file, counter, 4, 24);
+                }
             }
         }
         if (src != SQLITE_OK && rc == SEALDB_OK) {

@@ -597,6 +597,45 @@ static void test_encrypt_decrypt(void)
     sqlite3_close(db);
 }
 
+/* Encrypt in place under other plain SQLite connections: the VFS cannot
+ * guard them, so an idle one must fail its next transaction (not write to
+ * the replaced file), and in WAL mode the encryption waits for them to
+ * close and gives up with EBUSY. */
+static void test_encrypt_under_plain_connections(void)
+{
+    sealdb_error err;
+    sealdb_sqlite_config a = hexcfg(HEX_A);
+    remove_db("pc.db");
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(path_of("pc.db"), &db), SQLITE_OK);
+    CHECK_INT(exec(db, FILL), SQLITE_OK);
+    char got[256];
+    query1(db, "SELECT count(*) FROM t", got, sizeof got);
+    CHECK_STR(got, "3000");
+    CHECK_INT(sealdb_encrypt(path_of("pc.db"), NULL, &a, &err), SEALDB_OK);
+    CHECK(sqlite3_exec(db, "INSERT INTO t VALUES (1, 1, 'lost?')", NULL, NULL, NULL) != SQLITE_OK);
+    CHECK_STR(sqlite3_errmsg(db), "file is not a database");
+    sqlite3_close(db);
+    check_opens_only("pc.db", &a, NULL, "encrypt under an idle plain connection");
+    /* WAL mode: refused while another connection is open; nothing changes */
+    remove_db("pw.db");
+    CHECK_INT(sqlite3_open(path_of("pw.db"), &db), SQLITE_OK);
+    CHECK_INT(exec(db, "PRAGMA journal_mode = WAL"), SQLITE_OK);
+    CHECK_INT(exec(db, FILL), SQLITE_OK);
+    CHECK_INT(sealdb_encrypt(path_of("pw.db"), NULL, &a, &err), SEALDB_EBUSY);
+    CHECK_STR(err.message, "cannot put the new database in place: other connections have the "
+                           "database open (WAL mode); close them first");
+    query1(db, DIGEST, got, sizeof got);
+    CHECK_STR(got, EXPECTED);
+    sqlite3_close(db);
+    sealdb_file_info info;
+    CHECK_INT(sealdb_inspect(path_of("pw.db"), &info, &err), SEALDB_OK);
+    CHECK_INT(info.sealed, 0);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.sealdb-tmp", path_of("pw.db"));
+    CHECK(access(tmp, F_OK) != 0);
+}
+
 /* ---- verify --------------------------------------------------------------------------------- */
 
 typedef struct lines {
@@ -892,6 +931,7 @@ int main(void)
     test_rekey();
     test_rekey_wal_frames();
     test_encrypt_decrypt();
+    test_encrypt_under_plain_connections();
     test_verify();
     test_backup();
     test_pragmas();
