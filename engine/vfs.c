@@ -69,6 +69,16 @@ typedef struct wal_state {
     uint32_t cap;
     uint32_t last_hdr_frame; /* the frame header SQLite wrote last (0: none) */
     uint8_t last_hdr[FRAME_HEADER];
+    /* The writer's cache, trusted only while the connection holds the WAL
+     * write lock it held when the cache was filled (see wal_begin_write):
+     * then no other connection can change the file, so the header, the
+     * file size and the stored chain of the frame written last need no
+     * system call. */
+    int cache_ok;
+    unsigned cache_epoch;  /* the owner's wal_epoch the cache belongs to */
+    sqlite3_int64 size;    /* the file's size */
+    uint32_t tail_frame;   /* the frame written last (0: none) ... */
+    uint32_t tail_dchk[2]; /* ... and its stored chain */
 } wal_state;
 
 typedef struct sfile sfile;
@@ -100,6 +110,7 @@ struct sfile {
     char error[256]; /* the last error, for PRAGMA sealdb_error */
     /* WAL */
     wal_state *wal;
+    unsigned wal_epoch; /* main: changes whenever the WAL write lock or a file lock does */
     /* temporary files */
     temp_file *temp;
 };
@@ -756,6 +767,35 @@ static int wal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
                 (long long)off);
 }
 
+static int wal_cache_valid(const sfile *f)
+{
+    return f->wal->cache_ok && f->wal->cache_epoch == f->owner->wal_epoch;
+}
+
+/* Makes the header and the file size known before a frame write: from the
+ * cache while the connection still holds the write lock it held when the
+ * cache was filled (SQLite writes frames only under that lock, and so does
+ * every other connection), else from the file. One read and one stat per
+ * write transaction instead of several per frame. */
+static int wal_begin_write(sfile *f)
+{
+    wal_state *w = f->wal;
+    if (wal_cache_valid(f) && w->have_header) {
+        return SQLITE_OK;
+    }
+    w->cache_ok = 0;
+    int rc = wal_sync_header(f);
+    if (rc == SQLITE_OK) {
+        rc = under_size(f, &w->size);
+    }
+    if (rc == SQLITE_OK) {
+        w->cache_ok = 1;
+        w->cache_epoch = f->owner->wal_epoch;
+        w->tail_frame = 0;
+    }
+    return rc;
+}
+
 /* Writes frame `frame`: header `hdr` (SQLite's, with its plaintext chain)
  * and the sealed body in img + FRAME_HEADER, chaining the stored checksum
  * from the frame before as it is on disk. */
@@ -767,6 +807,8 @@ static int wal_put_frame(sfile *f, uint32_t frame, const uint8_t *hdr, uint8_t *
     if (frame == 1) {
         prev[0] = get_be32(w->header + 24);
         prev[1] = get_be32(w->header + 28);
+    } else if (wal_cache_valid(f) && w->tail_frame == frame - 1) {
+        memcpy(prev, w->tail_dchk, sizeof prev);
     } else {
         uint8_t c[8];
         const int rc =
@@ -786,11 +828,18 @@ static int wal_put_frame(sfile *f, uint32_t frame, const uint8_t *hdr, uint8_t *
     if (rc != SQLITE_OK) {
         return rc;
     }
-    rc = f->under->pMethods->xWrite(f->under, img,
-                                    write_body ? (int)(ps + FRAME_HEADER) : FRAME_HEADER,
-                                    wal_frame_offset(w, frame));
+    const int amt = write_body ? (int)(ps + FRAME_HEADER) : FRAME_HEADER;
+    rc = f->under->pMethods->xWrite(f->under, img, amt, wal_frame_offset(w, frame));
     if (rc != SQLITE_OK) {
+        w->cache_ok = 0;
         return rc;
+    }
+    if (wal_cache_valid(f)) {
+        w->tail_frame = frame;
+        memcpy(w->tail_dchk, stored, sizeof stored);
+        if (wal_frame_offset(w, frame) + amt > w->size) {
+            w->size = wal_frame_offset(w, frame) + amt;
+        }
     }
     /* The map keeps a prefix whose stored chain is known. */
     if (w->count >= frame - 1) {
@@ -821,11 +870,17 @@ static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
             w->have_header = 1;
             w->count = 0;
             w->last_hdr_frame = 0;
+            w->tail_frame = 0;
+            if (w->size < WAL_HEADER) {
+                w->size = WAL_HEADER;
+            }
+        } else {
+            w->cache_ok = 0;
         }
         return rc;
     }
     uint32_t frame, pos;
-    int rc = wal_sync_header(f);
+    int rc = wal_begin_write(f);
     if (rc != SQLITE_OK || !wal_frame_of(w, off, &frame, &pos)) {
         return rc != SQLITE_OK ? rc : fail(main, SQLITE_IOERR_WRITE, "WAL write before its header");
     }
@@ -837,12 +892,8 @@ static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
     if (pos == 0 && amt == FRAME_HEADER) {
         memcpy(w->last_hdr, buf, FRAME_HEADER);
         w->last_hdr_frame = frame;
-        sqlite3_int64 size = 0;
-        if ((rc = under_size(f, &size)) != SQLITE_OK) {
-            return rc;
-        }
-        if (wal_frame_offset(w, frame) + FRAME_HEADER + ps > size) {
-            return SQLITE_OK;
+        if (wal_frame_offset(w, frame) + FRAME_HEADER + ps > w->size) {
+            return SQLITE_OK; /* an append: written with its body */
         }
         /* a rewrite of an existing frame's header: chain over its stored body */
         rc = f->under->pMethods->xRead(f->under, img + FRAME_HEADER, (int)ps,
@@ -858,6 +909,7 @@ static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
              * headers (and chain) before the commit */
             rc = f->under->pMethods->xRead(f->under, hdr, FRAME_HEADER, wal_frame_offset(w, frame));
             if (rc != SQLITE_OK) {
+                w->cache_ok = 0;
                 return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
             }
         }
@@ -1020,6 +1072,7 @@ static int x_truncate(sqlite3_file *file, sqlite3_int64 size)
     if (f->kind == KIND_WAL) {
         f->wal->count = 0;
         f->wal->last_hdr_frame = 0;
+        f->wal->cache_ok = 0;
         if (size < WAL_HEADER) {
             f->wal->have_header = 0;
         }
@@ -1060,6 +1113,7 @@ static int main_check_unmoved(sfile *f)
 static int x_lock(sqlite3_file *file, int level)
 {
     sfile *f = (sfile *)file;
+    f->wal_epoch++; /* with locking_mode=EXCLUSIVE there is no WAL write lock */
     if (f->kind == KIND_MAIN && level >= SQLITE_LOCK_RESERVED) {
         const int rc = main_check_unmoved(f);
         if (rc != SQLITE_OK) {
@@ -1072,6 +1126,7 @@ static int x_lock(sqlite3_file *file, int level)
 static int x_unlock(sqlite3_file *file, int level)
 {
     sfile *f = (sfile *)file;
+    f->wal_epoch++;
     return f->under->pMethods->xUnlock(f->under, level);
 }
 
@@ -1390,6 +1445,9 @@ static int x_shm_lock(sqlite3_file *file, int offset, int n, int flags)
         if (rc != SQLITE_OK) {
             return rc;
         }
+    }
+    if (f->kind == KIND_MAIN && offset == 0) {
+        f->wal_epoch++; /* the WAL write lock changes hands: writers' caches expire */
     }
     return f->under->pMethods->xShmLock(f->under, offset, n, flags);
 }

@@ -349,6 +349,76 @@ static void test_wal_frame1_rewrite(void)
     sqlite3_close(db);
 }
 
+/* Two connections take turns writing one WAL, and the other one restarts
+ * it in between: a writer's cached header, size and chain must not outlive
+ * its hold of the WAL write lock. Each step is checked on a copy of the
+ * files (as after a crash), which recovers only frames whose stored chain
+ * is intact. Regression: the writer once reused the chain of the frame it
+ * wrote last after another connection had restarted the WAL and written
+ * that many frames again. */
+static void test_wal_writers_alternate(void)
+{
+    remove_db("alt.db");
+    sqlite3 *a = open_sealed("alt.db", "aegis128l", hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
+    CHECK(a != NULL);
+    CHECK_INT(exec(a, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+                      "CREATE TABLE t(a INTEGER PRIMARY KEY, who TEXT)"),
+              SQLITE_OK);
+    sqlite3 *b = open_sealed("alt.db", NULL, hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
+    CHECK(b != NULL);
+    CHECK_INT(exec(b, "PRAGMA wal_autocheckpoint=0"), SQLITE_OK);
+    int rows = 0;
+    char sql[128], got[64], want[64], from[512], to[512];
+    for (int round = 0; round < 12; round++) {
+        sqlite3 *first = round % 2 ? b : a, *second = round % 2 ? a : b;
+        /* first writes frame 1 of an emptied WAL, second restarts it and
+         * writes its own frame 1 over it, first appends frame 2 */
+        CHECK_INT(exec(first, "PRAGMA wal_checkpoint(TRUNCATE)"), SQLITE_OK);
+        snprintf(sql, sizeof sql, "INSERT INTO t VALUES(%d, 'first')", ++rows);
+        CHECK_INT(exec(first, sql), SQLITE_OK);
+        if (round % 3 == 0) {
+            CHECK_INT(exec(first, "BEGIN; INSERT INTO t VALUES(-1, 'rolled back'); ROLLBACK"),
+                      SQLITE_OK);
+        }
+        CHECK_INT(exec(second, "PRAGMA wal_checkpoint(RESTART)"), SQLITE_OK);
+        snprintf(sql, sizeof sql, "INSERT INTO t VALUES(%d, 'second')", ++rows);
+        CHECK_INT(exec(second, sql), SQLITE_OK);
+        snprintf(sql, sizeof sql, "INSERT INTO t VALUES(%d, 'first again')", ++rows);
+        CHECK_INT(exec(first, sql), SQLITE_OK);
+        remove_db("alt2.db");
+        path_of(from, sizeof from, "alt.db");
+        path_of(to, sizeof to, "alt2.db");
+        copy_file(from, to);
+        strcat(from, "-wal");
+        strcat(to, "-wal");
+        copy_file(from, to);
+        sqlite3 *c = open_sealed("alt2.db", NULL, hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
+        CHECK(c != NULL);
+        query1(c, "SELECT count(*) || ':' || sum(a) || ':' || min(a) FROM t", got, sizeof got);
+        snprintf(want, sizeof want, "%d:%d:1", rows, rows * (rows + 1) / 2);
+        CHECK_STR(got, want);
+        sqlite3_close(c);
+    }
+    sqlite3_close(b);
+    /* locking_mode=EXCLUSIVE: no WAL write lock changes hands, the file lock does */
+    CHECK_INT(exec(a, "PRAGMA locking_mode=EXCLUSIVE"), SQLITE_OK);
+    for (int i = 0; i < 5; i++) {
+        snprintf(sql, sizeof sql, "INSERT INTO t VALUES(%d, 'exclusive')", ++rows);
+        CHECK_INT(exec(a, sql), SQLITE_OK);
+        CHECK_INT(exec(a, "BEGIN; INSERT INTO t VALUES(-1, 'rolled back'); ROLLBACK;"
+                          "PRAGMA wal_checkpoint(RESTART)"),
+                  SQLITE_OK);
+    }
+    sqlite3_close(a);
+    a = open_sealed("alt.db", NULL, hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
+    query1(a, "SELECT count(*) || ':' || sum(a) || ':' || min(a) FROM t", got, sizeof got);
+    snprintf(want, sizeof want, "%d:%d:1", rows, rows * (rows + 1) / 2);
+    CHECK_STR(got, want);
+    query1(a, "PRAGMA integrity_check", got, sizeof got);
+    CHECK_STR(got, "ok");
+    sqlite3_close(a);
+}
+
 /* A transaction cut off after its pages reached the database file: the copy
  * has a hot journal, and opening it rolls the pages back from the sealed
  * journal images. */
@@ -693,6 +763,7 @@ int main(void)
     test_wal_left_behind();
     test_hot_journal();
     test_wal_frame1_rewrite();
+    test_wal_writers_alternate();
     test_errors();
     test_features();
     test_concurrency();
