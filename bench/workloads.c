@@ -814,7 +814,7 @@ static const char usage_text[] =
     "  Workloads (bulk, warm, cold, cold_os, scan_full, scan_range, write_normal,\n"
     "  write_full, mix) on every chosen engine against the baseline engine in the\n"
     "  same run; each workload of each engine and run in a child process.\n"
-    "  --quick          20000 rows, 1 run, every engine (smoke test)\n"
+    "  --quick          20000 rows, 1 run, every engine unless --engines (smoke test)\n"
     "  --json           JSON lines (a settings line first) instead of a table\n"
     "  --runs N         runs per engine and workload, median reported (default 5)\n"
     "  --rows N         rows loaded by bulk (default 1000000)\n"
@@ -1078,9 +1078,11 @@ int wl_main(int argc, char **argv, const wl_program *p)
     int n = 0, base = -1;
     for (int i = 0; i < p->n_engines && n < MAX_ENGINES; i++) {
         const wl_engine *e = &p->engines[i];
-        const int chosen = e->baseline || s.all || s.quick
-                               ? 1
-                               : (s.engines_arg ? list_has(s.engines_arg, e) : e->in_default);
+        /* --engines wins over --quick's every engine */
+        const int chosen = e->baseline || s.all ? 1
+                           : s.engines_arg      ? list_has(s.engines_arg, e)
+                           : s.quick            ? 1
+                                                : e->in_default;
         if (chosen) {
             base = e->baseline ? n : base;
             sel[n++] = e;

@@ -535,7 +535,20 @@ run version
 check_ok "version"
 check_has "version: output" "$out" "sealdb "
 run bench nosuch
-check_fails "bench: an unknown suite" 2 "sealdb bench: unknown suite 'nosuch'; expected: ciphers, sql"
+check_fails "bench: an unknown suite" 2 \
+    "sealdb bench: unknown suite 'nosuch'; expected: ciphers, sql, workloads"
+run bench workloads --quick --json --engines sealdb-aegis256/hardened --workloads warm --dir "$PWD"
+check_eq "bench workloads: exit status" "$rc" 0
+check_eq "bench workloads: one line per engine and the settings" \
+    "$(printf '%s\n' "$out" | grep -c '"suite":"workloads"')" 3
+check_has "bench workloads: the baseline" "$out" \
+    '"engine":"sqlite-plain","workload":"warm"'
+check_has "bench workloads: sealdb against it" "$out" \
+    '"engine":"sealdb-aegis256","layout":"hardened","workload":"warm"'
+check_has "bench workloads: the baseline's ratio" "$out" '"ratio_to_baseline":1.000'
+check_eq "bench workloads: no scratch files left" "$(ls -d sealdb-bench-workloads-* 2>/dev/null)" ""
+run bench workloads --runs 0
+check_eq "bench workloads: a bad --runs: exit status" "$rc" 2
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures of $checks checks failed" >&2

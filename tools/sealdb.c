@@ -11,6 +11,7 @@
 
 #include "../bench/bench_ciphers.h"
 #include "../bench/bench_sql.h"
+#include "../bench/bench_workloads.h"
 #include "tool.h"
 
 static int cmd_version(int argc, char **argv);
@@ -79,6 +80,8 @@ static int cmd_version(int argc, char **argv)
 static const command bench_suites[] = {
     {"ciphers", bench_ciphers_main, "seal/unseal throughput of every cipher and back end"},
     {"sql", bench_sql_main, "SQL on sealed databases against plain SQLite"},
+    {"workloads", bench_workloads_main,
+     "the workload suite: bulk load, lookups, scans and writes against plain SQLite"},
 };
 
 static int cmd_bench(int argc, char **argv)
