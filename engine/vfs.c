@@ -69,6 +69,8 @@ typedef struct wal_state {
     uint32_t cap;
     uint32_t last_hdr_frame; /* the frame header SQLite wrote last (0: none) */
     uint8_t last_hdr[FRAME_HEADER];
+    int hdr_pending;     /* last_hdr is not on disk yet: it goes with its body */
+    uint32_t read_frame; /* the frame SQLite read whole just before (0: none) */
     /* The writer's cache, trusted only while the connection holds the WAL
      * write lock it held when the cache was filled (see wal_begin_write):
      * then no other connection can change the file, so the header, the
@@ -76,7 +78,7 @@ typedef struct wal_state {
      * system call. */
     int cache_ok;
     unsigned cache_epoch;  /* the owner's wal_epoch the cache belongs to */
-    sqlite3_int64 size;    /* the file's size */
+    sqlite3_int64 size;    /* the file's size (-1: not known) */
     uint32_t tail_frame;   /* the frame written last (0: none) ... */
     uint32_t tail_dchk[2]; /* ... and its stored chain */
 } wal_state;
@@ -110,6 +112,7 @@ struct sfile {
     char error[256]; /* the last error, for PRAGMA sealdb_error */
     /* WAL */
     wal_state *wal;
+    sfile *wal_file;    /* main: its open WAL */
     unsigned wal_epoch; /* main: changes whenever the WAL write lock or a file lock does */
     /* temporary files */
     temp_file *temp;
@@ -710,11 +713,18 @@ static int wal_read_body(sfile *f, uint8_t *buf, int amt, sqlite3_int64 off)
     return SQLITE_OK;
 }
 
+static int wal_flush_header(sfile *f);
+
 static int wal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
 {
     wal_state *w = f->wal;
     if (f->owner->fatal) {
         return f->owner->fatal;
+    }
+    w->read_frame = 0;
+    const int frc = wal_flush_header(f);
+    if (frc != SQLITE_OK) {
+        return frc;
     }
     if (off == 24 && amt == 8) {
         /* the header's own checksum, where both chains start */
@@ -748,7 +758,9 @@ static int wal_read(sfile *f, void *buf, int amt, sqlite3_int64 off)
     }
     const uint32_t ps = wal_page_size(w);
     if (pos == 0 && (uint32_t)amt == ps + FRAME_HEADER) {
-        return wal_read_frame(f, buf, frame);
+        rc = wal_read_frame(f, buf, frame);
+        w->read_frame = rc == SQLITE_OK ? frame : 0;
+        return rc;
     }
     if (pos == 16 && amt == 8) {
         int valid = 0;
@@ -784,11 +796,9 @@ static int wal_begin_write(sfile *f)
         return SQLITE_OK;
     }
     w->cache_ok = 0;
-    int rc = wal_sync_header(f);
+    const int rc = wal_sync_header(f);
     if (rc == SQLITE_OK) {
-        rc = under_size(f, &w->size);
-    }
-    if (rc == SQLITE_OK) {
+        w->size = -1; /* unknown until needed */
         w->cache_ok = 1;
         w->cache_epoch = f->owner->wal_epoch;
         w->tail_frame = 0;
@@ -837,7 +847,7 @@ static int wal_put_frame(sfile *f, uint32_t frame, const uint8_t *hdr, uint8_t *
     if (wal_cache_valid(f)) {
         w->tail_frame = frame;
         memcpy(w->tail_dchk, stored, sizeof stored);
-        if (wal_frame_offset(w, frame) + amt > w->size) {
+        if (w->size >= 0 && wal_frame_offset(w, frame) + amt > w->size) {
             w->size = wal_frame_offset(w, frame) + amt;
         }
     }
@@ -856,6 +866,40 @@ static int wal_put_frame(sfile *f, uint32_t frame, const uint8_t *hdr, uint8_t *
     return SQLITE_OK;
 }
 
+/* Writes a frame header SQLite wrote alone and whose body did not follow:
+ * chained over the frame's stored body; dropped if the frame has no body on
+ * disk (nothing can read a frame without one). Called before any other
+ * access to the WAL and when the connection lets go of the write lock, so
+ * the file is as SQLite wrote it whenever anyone else can look. */
+static int wal_flush_header(sfile *f)
+{
+    wal_state *w = f->wal;
+    if (!w || !w->hdr_pending) {
+        return SQLITE_OK;
+    }
+    w->hdr_pending = 0;
+    const uint32_t frame = w->last_hdr_frame;
+    int rc = wal_begin_write(f);
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
+    const uint32_t ps = wal_page_size(w);
+    if (w->size < 0 && (rc = under_size(f, &w->size)) != SQLITE_OK) {
+        w->cache_ok = 0;
+        return rc;
+    }
+    if (!is_page_size(ps) || wal_frame_offset(w, frame) + FRAME_HEADER + ps > w->size) {
+        return SQLITE_OK;
+    }
+    uint8_t *img = scratch_of(f);
+    if (!img) {
+        return SQLITE_IOERR_NOMEM;
+    }
+    rc = f->under->pMethods->xRead(f->under, img + FRAME_HEADER, (int)ps,
+                                   wal_frame_offset(w, frame) + FRAME_HEADER);
+    return rc != SQLITE_OK ? rc : wal_put_frame(f, frame, w->last_hdr, img, 0);
+}
+
 static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
 {
     wal_state *w = f->wal;
@@ -864,14 +908,18 @@ static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
         return main->fatal;
     }
     if (off == 0 && amt == WAL_HEADER) {
-        const int rc = f->under->pMethods->xWrite(f->under, buf, amt, off);
+        w->read_frame = 0;
+        int rc = wal_flush_header(f);
+        if (rc == SQLITE_OK) {
+            rc = f->under->pMethods->xWrite(f->under, buf, amt, off);
+        }
         if (rc == SQLITE_OK) {
             memcpy(w->header, buf, WAL_HEADER);
             w->have_header = 1;
             w->count = 0;
             w->last_hdr_frame = 0;
             w->tail_frame = 0;
-            if (w->size < WAL_HEADER) {
+            if (w->size >= 0 && w->size < WAL_HEADER) {
                 w->size = WAL_HEADER;
             }
         } else {
@@ -889,19 +937,27 @@ static int wal_write(sfile *f, const void *buf, int amt, sqlite3_int64 off)
     if (!img) {
         return SQLITE_IOERR_NOMEM;
     }
+    const uint32_t read_frame = w->read_frame;
+    w->read_frame = 0;
     if (pos == 0 && amt == FRAME_HEADER) {
+        if ((rc = wal_flush_header(f)) != SQLITE_OK) {
+            return rc;
+        }
         memcpy(w->last_hdr, buf, FRAME_HEADER);
         w->last_hdr_frame = frame;
-        if (wal_frame_offset(w, frame) + FRAME_HEADER + ps > w->size) {
-            return SQLITE_OK; /* an append: written with its body */
-        }
-        /* a rewrite of an existing frame's header: chain over its stored body */
-        rc = f->under->pMethods->xRead(f->under, img + FRAME_HEADER, (int)ps,
-                                       wal_frame_offset(w, frame) + FRAME_HEADER);
-        return rc != SQLITE_OK ? rc : wal_put_frame(f, frame, buf, img, 0);
+        w->hdr_pending = 1;
+        /* SQLite rewrites a header alone (to re-chain checksums) right after
+         * reading that frame whole; any other header starts a frame whose
+         * body comes next, and goes to disk with it. */
+        return read_frame == frame ? wal_flush_header(f) : SQLITE_OK;
     }
     if (pos == FRAME_HEADER && (uint32_t)amt == ps) {
         uint8_t hdr[FRAME_HEADER];
+        if (w->hdr_pending && w->last_hdr_frame != frame &&
+            (rc = wal_flush_header(f)) != SQLITE_OK) {
+            return rc;
+        }
+        w->hdr_pending = 0;
         if (w->last_hdr_frame == frame) {
             memcpy(hdr, w->last_hdr, FRAME_HEADER);
         } else {
@@ -1025,7 +1081,12 @@ static int x_close(sqlite3_file *file)
         cred_free(&f->cred);
         crypto_secure_free(f->master);
     }
+    int flush_rc = SQLITE_OK;
     if (f->wal) {
+        flush_rc = wal_flush_header(f);
+        if (f->owner && f->owner->wal_file == f) {
+            f->owner->wal_file = NULL;
+        }
         sqlite3_free(f->wal->frames);
         sqlite3_free(f->wal);
     }
@@ -1036,7 +1097,7 @@ static int x_close(sqlite3_file *file)
     }
     const int rc = f->under->pMethods ? f->under->pMethods->xClose(f->under) : SQLITE_OK;
     f->base.pMethods = NULL;
-    return rc;
+    return rc != SQLITE_OK ? rc : flush_rc;
 }
 
 static int x_read(sqlite3_file *file, void *buf, int amt, sqlite3_int64 off)
@@ -1070,8 +1131,13 @@ static int x_truncate(sqlite3_file *file, sqlite3_int64 size)
         return temp_file_truncate(f->temp, size);
     }
     if (f->kind == KIND_WAL) {
+        const int rc = wal_flush_header(f);
+        if (rc != SQLITE_OK) {
+            return rc;
+        }
         f->wal->count = 0;
         f->wal->last_hdr_frame = 0;
+        f->wal->read_frame = 0;
         f->wal->cache_ok = 0;
         if (size < WAL_HEADER) {
             f->wal->have_header = 0;
@@ -1083,6 +1149,10 @@ static int x_truncate(sqlite3_file *file, sqlite3_int64 size)
 static int x_sync(sqlite3_file *file, int flags)
 {
     sfile *f = (sfile *)file;
+    const int rc = wal_flush_header(f);
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
     return f->under->pMethods->xSync(f->under, flags);
 }
 
@@ -1091,6 +1161,10 @@ static int x_file_size(sqlite3_file *file, sqlite3_int64 *size)
     sfile *f = (sfile *)file;
     if (f->kind == KIND_TEMP) {
         return temp_file_size(f->temp, size);
+    }
+    const int rc = wal_flush_header(f);
+    if (rc != SQLITE_OK) {
+        return rc;
     }
     return f->under->pMethods->xFileSize(f->under, size);
 }
@@ -1126,6 +1200,12 @@ static int x_lock(sqlite3_file *file, int level)
 static int x_unlock(sqlite3_file *file, int level)
 {
     sfile *f = (sfile *)file;
+    if (f->kind == KIND_MAIN && f->wal_file) {
+        const int rc = wal_flush_header(f->wal_file);
+        if (rc != SQLITE_OK) {
+            return rc;
+        }
+    }
     f->wal_epoch++;
     return f->under->pMethods->xUnlock(f->under, level);
 }
@@ -1447,6 +1527,12 @@ static int x_shm_lock(sqlite3_file *file, int offset, int n, int flags)
         }
     }
     if (f->kind == KIND_MAIN && offset == 0) {
+        if ((flags & SQLITE_SHM_UNLOCK) && f->wal_file) {
+            const int rc = wal_flush_header(f->wal_file);
+            if (rc != SQLITE_OK) {
+                return rc;
+            }
+        }
         f->wal_epoch++; /* the WAL write lock changes hands: writers' caches expire */
     }
     return f->under->pMethods->xShmLock(f->under, offset, n, flags);
@@ -1814,6 +1900,7 @@ static int x_open(sqlite3_vfs *vfs, sqlite3_filename zname, sqlite3_file *file, 
             rc = f->wal ? SQLITE_OK : SQLITE_NOMEM;
             if (f->wal) {
                 memset(f->wal, 0, sizeof *f->wal);
+                f->owner->wal_file = f;
             }
         }
     } else if (flags & (SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_SUBJOURNAL |

@@ -346,6 +346,28 @@ static void test_wal_frame1_rewrite(void)
     db = open_sealed("r.db", NULL, hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
     query1(db, "SELECT group_concat(x) FROM t", got, sizeof got);
     CHECK_STR(got, "7");
+    /* The same in the middle of the WAL, and the file copied before the
+     * connection closes (as after a crash): the re-chained headers are on
+     * disk when the commit returns, at synchronous=NORMAL too. */
+    CHECK_INT(exec(db, "PRAGMA cache_size=10; PRAGMA cache_spill=2; PRAGMA synchronous=NORMAL;"
+                       "PRAGMA wal_autocheckpoint=0; INSERT INTO t VALUES(8); INSERT INTO t "
+                       "VALUES(9); BEGIN;"
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<24) "
+                       "INSERT INTO t SELECT zeroblob(600) FROM n;"
+                       "DELETE FROM t WHERE x IS NOT 8; INSERT INTO t VALUES(10); COMMIT;"),
+              SQLITE_OK);
+    char from[512], to[512];
+    remove_db("r2.db");
+    path_of(from, sizeof from, "r.db");
+    path_of(to, sizeof to, "r2.db");
+    copy_file(from, to);
+    strcat(from, "-wal");
+    strcat(to, "-wal");
+    copy_file(from, to);
+    sqlite3 *copy = open_sealed("r2.db", NULL, hex16, SEALDB_LAYOUT_DEFAULT, NULL, NULL);
+    query1(copy, "SELECT group_concat(x) FROM t", got, sizeof got);
+    CHECK_STR(got, "8,10");
+    sqlite3_close(copy);
     sqlite3_close(db);
 }
 
