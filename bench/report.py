@@ -19,7 +19,7 @@ Used by bench/run; standard library only. Subcommands:
 
   markdown FILE TITLE
       Prints the Markdown report of a merged file: settings, overhead per
-      engine and workload, throughput, memory and file size, the issue's
+      engine and workload, throughput, memory and file size, the project's
       targets with the measured figures, and the cipher suite's throughput.
 
   plotdata FILE DIR
@@ -250,7 +250,7 @@ def find(ms, engine, workload, layout=None, h="c"):
 
 
 def targets(ms):
-    """The issue's targets, with what was measured."""
+    """The project's targets, with what was measured."""
     out = ["| target | measured | met |", "|---|---|---|"]
 
     def overhead(d):
@@ -382,7 +382,7 @@ def cmd_markdown(args):
         skips = {(d["workload"], d["skipped"]) for d in ms if "skipped" in d}
         if skips:
             out += ["", "Skipped: " + "; ".join("%s: %s" % s for s in sorted(skips))]
-        out += ["", "## Targets of issue 5", ""] + targets(ms)
+        out += ["", "## Targets", ""] + targets(ms)
     ct = ciphers_table(rows)
     if ct:
         out += ["", "## Cipher throughput (sealdb bench ciphers), GB/s, median", ""] + ct
