@@ -1,0 +1,693 @@
+/*
+ * btree.c - reading SQLite-format B-trees: cursors, seeks, overflow chains.
+ *
+ * The format (docs/FORMAT.md leaves it to SQLite's file-format document,
+ * which this follows): a B-tree page starts with a header (8 bytes on a
+ * leaf, 12 on an interior page; at offset 100 on page 1), then an array of
+ * 2-byte cell offsets in key order, then free space, then the cells.
+ *
+ *   type 13  table leaf       varint payload size, varint rowid, payload
+ *   type  5  table interior   4-byte left child, varint rowid (the largest
+ *                             rowid in that child)
+ *   type 10  index leaf       varint payload size, payload
+ *   type  2  index interior   4-byte left child, varint payload size, payload
+ *
+ * A payload larger than a page allows keeps its first bytes in the cell and
+ * the rest in a chain of overflow pages (4-byte next page, then data);
+ * btree_local_size says how much stays. Table interior cells carry no
+ * payload, so a table's rows are all in its leaves; index interior cells
+ * are entries themselves, ordered between their left child and the next.
+ *
+ * Invariants:
+ * - Every offset, length and page number read from a page is checked
+ *   against the page, the usable size and the page count before use; the
+ *   depth is bounded, so a cycle of child pointers ends as corruption.
+ * - A positioned cursor holds (pins) the page of every level down to its
+ *   entry, and nothing else; moving releases what it leaves.
+ */
+#include "btree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t get_be16(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 8 | p[1];
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* SQLite's varint; 0 if it would run past end. */
+static int get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 9; i++) {
+        if (p + i >= end) {
+            return 0;
+        }
+        if (i == 8) {
+            *v = x << 8 | p[i];
+            return 9;
+        }
+        x = x << 7 | (p[i] & 0x7f);
+        if (!(p[i] & 0x80)) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static int corrupt(btree_cursor *c, uint32_t pgno, const char *what)
+{
+    snprintf(c->msg, sizeof c->msg, "B-tree page %u: %s", pgno, what);
+    return SEALDB_ECORRUPT;
+}
+
+uint32_t btree_local_size(uint32_t usable, int leaf_table, uint32_t payload)
+{
+    const uint32_t max_local = leaf_table ? usable - 35 : (usable - 12) * 64 / 255 - 23;
+    if (payload <= max_local) {
+        return payload;
+    }
+    const uint32_t min_local = (usable - 12) * 32 / 255 - 23;
+    const uint32_t k = min_local + (payload - min_local) % (usable - 4);
+    return k <= max_local ? k : min_local;
+}
+
+static int is_leaf(uint8_t type)
+{
+    return type == BTREE_LEAF_TABLE || type == BTREE_LEAF_INDEX;
+}
+
+static void release_from(btree_cursor *c, int level)
+{
+    for (int i = c->depth - 1; i >= level; i--) {
+        if (c->lvl[i].ref || c->lvl[i].data) {
+            c->src->put(c->src->ctx, c->lvl[i].ref);
+        }
+        c->lvl[i].data = NULL;
+        c->lvl[i].ref = NULL;
+    }
+    if (c->depth > level) {
+        c->depth = level;
+    }
+}
+
+/* Loads page pgno as level `level` (the levels below it released). */
+static int push_page(btree_cursor *c, int level, uint32_t pgno)
+{
+    release_from(c, level);
+    if (level >= BTREE_MAX_DEPTH) {
+        return corrupt(c, pgno, "the tree is deeper than 20 levels (a cycle of child pages?)");
+    }
+    if (pgno == 0 || pgno > c->src->page_count) {
+        snprintf(c->msg, sizeof c->msg, "B-tree page %u is outside the database (%u pages)", pgno,
+                 c->src->page_count);
+        return SEALDB_ECORRUPT;
+    }
+    btree_level *l = &c->lvl[level];
+    const uint8_t *data = NULL;
+    void *ref = NULL;
+    int rc = c->src->get(c->src->ctx, pgno, &data, &ref);
+    if (rc != SEALDB_OK) {
+        snprintf(c->msg, sizeof c->msg, "B-tree page %u could not be read", pgno);
+        return rc;
+    }
+    l->pgno = pgno;
+    l->data = data;
+    l->ref = ref;
+    l->idx = 0;
+    c->depth = level + 1;
+    const uint32_t hdr = pgno == 1 ? 100 : 0;
+    const uint32_t usable = c->src->usable;
+    const uint8_t type = data[hdr];
+    const int want_index = c->is_index;
+    if (want_index ? type != BTREE_LEAF_INDEX && type != BTREE_INTERIOR_INDEX
+                   : type != BTREE_LEAF_TABLE && type != BTREE_INTERIOR_TABLE) {
+        char what[80];
+        snprintf(what, sizeof what, "page type %u where %s B-tree page belongs", type,
+                 want_index ? "an index" : "a table");
+        return corrupt(c, pgno, what);
+    }
+    const uint32_t hsize = is_leaf(type) ? 8 : 12;
+    const uint32_t ncell = get_be16(data + hdr + 3);
+    if (hdr + hsize + 2 * ncell > usable) {
+        return corrupt(c, pgno, "the cell count does not fit the page");
+    }
+    if (!is_leaf(type) && ncell == 0 && get_be32(data + hdr + 8) == 0) {
+        return corrupt(c, pgno, "an interior page without children");
+    }
+    l->hdr = hdr;
+    l->ncell = ncell;
+    l->type = type;
+    return SEALDB_OK;
+}
+
+/* Offset of cell i on the level's page, checked to leave room for a cell. */
+static int cell_offset(btree_cursor *c, const btree_level *l, uint32_t i, uint32_t *off)
+{
+    const uint32_t hsize = is_leaf(l->type) ? 8 : 12;
+    const uint32_t o = get_be16(l->data + l->hdr + hsize + 2 * i);
+    if (o < l->hdr + hsize + 2 * l->ncell || o + 4 > c->src->usable) {
+        char what[64];
+        snprintf(what, sizeof what, "cell %u lies outside the cell content area", i);
+        return corrupt(c, l->pgno, what);
+    }
+    *off = o;
+    return SEALDB_OK;
+}
+
+/* The child page of cell i on an interior level (i == ncell: right-most). */
+static int child_of(btree_cursor *c, const btree_level *l, uint32_t i, uint32_t *child)
+{
+    uint32_t off = l->hdr + 8;
+    if (i < l->ncell) {
+        int rc = cell_offset(c, l, i, &off);
+        if (rc != SEALDB_OK) {
+            return rc;
+        }
+    }
+    *child = get_be32(l->data + off);
+    if (*child == 0 || *child > c->src->page_count) {
+        char what[80];
+        snprintf(what, sizeof what, "child pointer %u of cell %u is outside the database", *child,
+                 i);
+        return corrupt(c, l->pgno, what);
+    }
+    return SEALDB_OK;
+}
+
+/* The rowid key of cell i of a table interior level. */
+static int interior_rowid(btree_cursor *c, const btree_level *l, uint32_t i, int64_t *key)
+{
+    uint32_t off;
+    int rc = cell_offset(c, l, i, &off);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    uint64_t v;
+    if (!get_varint(l->data + off + 4, l->data + c->src->usable, &v)) {
+        return corrupt(c, l->pgno, "a rowid runs past the page end");
+    }
+    *key = (int64_t)v;
+    return SEALDB_OK;
+}
+
+/* Parses the entry at cell i of level l: rowid (table leaves) and payload
+ * location. Fills the cursor's current-entry fields. */
+static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
+{
+    uint32_t off;
+    int rc = cell_offset(c, l, i, &off);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    const uint32_t usable = c->src->usable;
+    const uint8_t *p = l->data + off, *end = l->data + usable;
+    if (l->type == BTREE_INTERIOR_INDEX) {
+        p += 4;
+    }
+    uint64_t payload;
+    int n = get_varint(p, end, &payload);
+    if (!n || payload > 0x7fffffff) {
+        return corrupt(c, l->pgno, "a payload size is malformed");
+    }
+    p += n;
+    c->rowid = 0;
+    if (l->type == BTREE_LEAF_TABLE) {
+        uint64_t rowid;
+        if (!(n = get_varint(p, end, &rowid))) {
+            return corrupt(c, l->pgno, "a rowid runs past the page end");
+        }
+        c->rowid = (int64_t)rowid;
+        p += n;
+    }
+    const uint32_t local = btree_local_size(usable, l->type == BTREE_LEAF_TABLE, (uint32_t)payload);
+    const uint32_t need = local + (local < payload ? 4 : 0);
+    if ((uint32_t)(end - p) < need) {
+        char what[64];
+        snprintf(what, sizeof what, "cell %u runs past the page end", i);
+        return corrupt(c, l->pgno, what);
+    }
+    c->payload_len = (uint32_t)payload;
+    c->local = p;
+    c->local_len = local;
+    c->overflow = local < payload ? get_be32(p + local) : 0;
+    return SEALDB_OK;
+}
+
+/* Sets the entry fields from the top level, where the cursor stands. */
+static int load_entry(btree_cursor *c)
+{
+    const btree_level *l = &c->lvl[c->depth - 1];
+    return parse_entry(c, l, l->idx);
+}
+
+/* From level `level` (just pushed), down the left-most (or right-most)
+ * edge to a leaf; stops at the first entry (last entry). Empty leaves are
+ * skipped by the caller. */
+static int descend(btree_cursor *c, int right)
+{
+    for (;;) {
+        btree_level *l = &c->lvl[c->depth - 1];
+        if (is_leaf(l->type)) {
+            l->idx = right ? (l->ncell ? l->ncell - 1 : 0) : 0;
+            return SEALDB_OK;
+        }
+        l->idx = right ? l->ncell : 0;
+        uint32_t child;
+        int rc = child_of(c, l, l->idx, &child);
+        if (rc == SEALDB_OK) {
+            rc = push_page(c, c->depth, child);
+        }
+        if (rc != SEALDB_OK) {
+            return rc;
+        }
+    }
+}
+
+int btree_cursor_init(btree_cursor *c, const btree_pages *src, uint32_t root, int is_index)
+{
+    if (!c || !src || !src->get || !src->put || src->page_size < 512 || src->page_size > 65536 ||
+        src->usable < 480 || src->usable > src->page_size) {
+        return SEALDB_EINVAL;
+    }
+    memset(c, 0, sizeof *c);
+    c->src = src;
+    c->root = root;
+    c->is_index = is_index;
+    return SEALDB_OK;
+}
+
+void btree_cursor_close(btree_cursor *c)
+{
+    if (!c || !c->src) {
+        return;
+    }
+    release_from(c, 0);
+    if (c->buf) {
+        /* payloads are plaintext user data */
+        memset(c->buf, 0, c->buf_cap);
+        free(c->buf);
+    }
+    c->buf = NULL;
+    c->buf_cap = 0;
+}
+
+/* Settles after a move: on an empty leaf (only a root may be one, but be
+ * tolerant) keep moving in the same direction. */
+static int settle(btree_cursor *c, int forward, int *eof);
+
+static int edge(btree_cursor *c, int right, int *eof)
+{
+    *eof = 0;
+    int rc = push_page(c, 0, c->root);
+    if (rc == SEALDB_OK) {
+        rc = descend(c, right);
+    }
+    if (rc != SEALDB_OK) {
+        release_from(c, 0);
+        return rc;
+    }
+    return settle(c, !right, eof);
+}
+
+int btree_first(btree_cursor *c, int *eof)
+{
+    return edge(c, 0, eof);
+}
+
+int btree_last(btree_cursor *c, int *eof)
+{
+    return edge(c, 1, eof);
+}
+
+/* Moves up from a finished leaf (or child) to the next entry or child in
+ * direction forward; 1 in *done if the cursor ran off the tree. */
+static int climb(btree_cursor *c, int forward, int *done)
+{
+    *done = 0;
+    for (;;) {
+        release_from(c, c->depth - 1);
+        if (c->depth == 0) {
+            *done = 1;
+            return SEALDB_OK;
+        }
+        btree_level *l = &c->lvl[c->depth - 1];
+        /* l is interior; l->idx is the child just finished */
+        if (forward) {
+            if (l->idx < l->ncell) {
+                if (c->is_index) {
+                    return SEALDB_OK; /* the separator entry itself is next */
+                }
+                l->idx++;
+                uint32_t child;
+                int rc = child_of(c, l, l->idx, &child);
+                if (rc == SEALDB_OK) {
+                    rc = push_page(c, c->depth, child);
+                }
+                return rc != SEALDB_OK ? rc : descend(c, 0);
+            }
+        } else if (l->idx > 0) {
+            l->idx--;
+            if (c->is_index) {
+                return SEALDB_OK; /* the separator before the finished child */
+            }
+            uint32_t child;
+            int rc = child_of(c, l, l->idx, &child);
+            if (rc == SEALDB_OK) {
+                rc = push_page(c, c->depth, child);
+            }
+            return rc != SEALDB_OK ? rc : descend(c, 1);
+        }
+    }
+}
+
+static int settle(btree_cursor *c, int forward, int *eof)
+{
+    for (;;) {
+        if (c->depth == 0) {
+            *eof = 1;
+            return SEALDB_OK;
+        }
+        btree_level *l = &c->lvl[c->depth - 1];
+        if (!is_leaf(l->type) || l->ncell > 0) {
+            *eof = 0;
+            const int rc = load_entry(c);
+            if (rc != SEALDB_OK) {
+                release_from(c, 0);
+            }
+            return rc;
+        }
+        int done;
+        int rc = climb(c, forward, &done);
+        if (rc != SEALDB_OK) {
+            release_from(c, 0);
+            return rc;
+        }
+    }
+}
+
+int btree_next(btree_cursor *c, int *eof)
+{
+    if (c->depth == 0) {
+        *eof = 1;
+        return SEALDB_OK;
+    }
+    btree_level *l = &c->lvl[c->depth - 1];
+    int rc = SEALDB_OK;
+    if (!is_leaf(l->type)) {
+        /* at an index separator: the next entries are in the child after it */
+        l->idx++;
+        uint32_t child;
+        rc = child_of(c, l, l->idx, &child);
+        if (rc == SEALDB_OK) {
+            rc = push_page(c, c->depth, child);
+        }
+        if (rc == SEALDB_OK) {
+            rc = descend(c, 0);
+        }
+    } else if (l->idx + 1 < l->ncell) {
+        l->idx++;
+    } else {
+        int done;
+        rc = climb(c, 1, &done);
+    }
+    if (rc != SEALDB_OK) {
+        release_from(c, 0);
+        return rc;
+    }
+    return settle(c, 1, eof);
+}
+
+int btree_prev(btree_cursor *c, int *eof)
+{
+    if (c->depth == 0) {
+        *eof = 1;
+        return SEALDB_OK;
+    }
+    btree_level *l = &c->lvl[c->depth - 1];
+    int rc = SEALDB_OK;
+    if (!is_leaf(l->type)) {
+        /* at an index separator: the previous entries are in its left child */
+        uint32_t child;
+        rc = child_of(c, l, l->idx, &child);
+        if (rc == SEALDB_OK) {
+            rc = push_page(c, c->depth, child);
+        }
+        if (rc == SEALDB_OK) {
+            rc = descend(c, 1);
+        }
+    } else if (l->idx > 0 && l->ncell > 0) {
+        l->idx--;
+    } else {
+        int done;
+        rc = climb(c, 0, &done);
+    }
+    if (rc != SEALDB_OK) {
+        release_from(c, 0);
+        return rc;
+    }
+    return settle(c, 0, eof);
+}
+
+int btree_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof)
+{
+    *eof = 0;
+    *cmp = 0;
+    if (c->is_index) {
+        return SEALDB_EINVAL;
+    }
+    int rc = push_page(c, 0, c->root);
+    while (rc == SEALDB_OK) {
+        btree_level *l = &c->lvl[c->depth - 1];
+        if (is_leaf(l->type)) {
+            break;
+        }
+        /* the first cell whose key (largest rowid of its child) >= rowid */
+        uint32_t lo = 0, hi = l->ncell;
+        while (lo < hi && rc == SEALDB_OK) {
+            const uint32_t mid = lo + (hi - lo) / 2;
+            int64_t key = 0;
+            if ((rc = interior_rowid(c, l, mid, &key)) != SEALDB_OK) {
+                break;
+            }
+            if (key < rowid) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        l->idx = lo;
+        uint32_t child;
+        if (rc == SEALDB_OK) {
+            rc = child_of(c, l, lo, &child);
+        }
+        if (rc == SEALDB_OK) {
+            rc = push_page(c, c->depth, child);
+        }
+    }
+    if (rc != SEALDB_OK) {
+        release_from(c, 0);
+        return rc;
+    }
+    btree_level *l = &c->lvl[c->depth - 1];
+    uint32_t lo = 0, hi = l->ncell;
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if ((rc = parse_entry(c, l, mid)) != SEALDB_OK) {
+            release_from(c, 0);
+            return rc;
+        }
+        if (c->rowid < rowid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo < l->ncell) {
+        l->idx = lo;
+        rc = load_entry(c);
+        *cmp = c->rowid == rowid ? 0 : 1;
+        return rc;
+    }
+    /* every entry here is smaller: the answer is the next entry, if any */
+    if (l->ncell == 0) {
+        rc = settle(c, 1, eof);
+        if (rc == SEALDB_OK && !*eof) {
+            *cmp = c->rowid == rowid ? 0 : c->rowid > rowid ? 1 : -1;
+        }
+        return rc;
+    }
+    l->idx = l->ncell - 1;
+    rc = btree_next(c, eof);
+    if (rc == SEALDB_OK && *eof) {
+        /* nothing after: stand at the last entry */
+        rc = btree_last(c, eof);
+        *cmp = -1;
+        return rc;
+    }
+    *cmp = rc == SEALDB_OK ? (c->rowid == rowid ? 0 : 1) : 0;
+    return rc;
+}
+
+/* Compares the entry at cell i of level l with the caller's key. */
+static int compare_cell(btree_cursor *c, const btree_level *l, uint32_t i, btree_compare_fn compare,
+                        void *ctx, int *result)
+{
+    int rc = parse_entry(c, l, i);
+    const uint8_t *rec = NULL;
+    uint32_t len = 0;
+    if (rc == SEALDB_OK) {
+        rc = btree_payload(c, &rec, &len);
+    }
+    if (rc == SEALDB_OK) {
+        rc = compare(ctx, rec, len, result);
+        if (rc == SEALDB_ECORRUPT) {
+            char what[64];
+            snprintf(what, sizeof what, "the record in cell %u is malformed", i);
+            corrupt(c, l->pgno, what);
+        }
+    }
+    return rc;
+}
+
+int btree_seek_index(btree_cursor *c, btree_compare_fn compare, void *ctx, int *cmp, int *eof)
+{
+    *eof = 0;
+    *cmp = 0;
+    if (!c->is_index) {
+        return SEALDB_EINVAL;
+    }
+    int rc = push_page(c, 0, c->root);
+    while (rc == SEALDB_OK) {
+        btree_level *l = &c->lvl[c->depth - 1];
+        /* the first cell whose entry >= key */
+        uint32_t lo = 0, hi = l->ncell;
+        int found = 0;
+        while (lo < hi && rc == SEALDB_OK) {
+            const uint32_t mid = lo + (hi - lo) / 2;
+            int r = 0;
+            rc = compare_cell(c, l, mid, compare, ctx, &r);
+            if (r == 0) {
+                lo = mid;
+                found = 1;
+                break;
+            }
+            if (r < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if (rc != SEALDB_OK) {
+            break;
+        }
+        l->idx = lo;
+        if (found) {
+            rc = load_entry(c);
+            return rc;
+        }
+        if (is_leaf(l->type)) {
+            if (lo < l->ncell) {
+                *cmp = 1;
+                return load_entry(c);
+            }
+            if (l->ncell == 0) {
+                rc = settle(c, 1, eof);
+                *cmp = 1;
+                if (rc == SEALDB_OK && *eof) {
+                    rc = btree_last(c, eof);
+                    *cmp = -1;
+                }
+                return rc;
+            }
+            /* every entry here sorts before the key; the entry after the
+             * leaf (a separator above, if any) sorts after it */
+            l->idx = l->ncell - 1;
+            int done = 0;
+            rc = climb(c, 1, &done);
+            if (rc == SEALDB_OK && done) {
+                rc = btree_last(c, eof);
+                *cmp = -1;
+                return rc;
+            }
+            if (rc == SEALDB_OK) {
+                rc = settle(c, 1, eof);
+                *cmp = 1;
+            }
+            if (rc != SEALDB_OK) {
+                release_from(c, 0);
+            }
+            return rc;
+        }
+        uint32_t child;
+        rc = child_of(c, l, lo, &child);
+        if (rc == SEALDB_OK) {
+            rc = push_page(c, c->depth, child);
+        }
+    }
+    release_from(c, 0);
+    return rc;
+}
+
+int64_t btree_rowid(const btree_cursor *c)
+{
+    return c->rowid;
+}
+
+int btree_payload(btree_cursor *c, const uint8_t **data, uint32_t *len)
+{
+    if (c->depth == 0) {
+        return SEALDB_EINVAL;
+    }
+    *len = c->payload_len;
+    if (c->local_len == c->payload_len) {
+        *data = c->local;
+        return SEALDB_OK;
+    }
+    if (c->buf_cap < c->payload_len) {
+        uint8_t *b = malloc(c->payload_len);
+        if (!b) {
+            return SEALDB_ENOMEM;
+        }
+        if (c->buf) {
+            memset(c->buf, 0, c->buf_cap);
+            free(c->buf);
+        }
+        c->buf = b;
+        c->buf_cap = c->payload_len;
+    }
+    memcpy(c->buf, c->local, c->local_len);
+    const uint32_t per_page = c->src->usable - 4;
+    uint32_t have = c->local_len, pgno = c->overflow;
+    const uint32_t owner = c->lvl[c->depth - 1].pgno;
+    /* the chain is exactly as long as the payload needs: no cycle survives */
+    while (have < c->payload_len) {
+        if (pgno < 2 || pgno > c->src->page_count) {
+            char what[96];
+            snprintf(what, sizeof what, "an overflow chain points to page %u, outside the database",
+                     pgno);
+            return corrupt(c, owner, what);
+        }
+        const uint8_t *page = NULL;
+        void *ref = NULL;
+        int rc = c->src->get(c->src->ctx, pgno, &page, &ref);
+        if (rc != SEALDB_OK) {
+            snprintf(c->msg, sizeof c->msg, "overflow page %u could not be read", pgno);
+            return rc;
+        }
+        const uint32_t n = c->payload_len - have < per_page ? c->payload_len - have : per_page;
+        memcpy(c->buf + have, page + 4, n);
+        have += n;
+        pgno = get_be32(page);
+        c->src->put(c->src->ctx, ref);
+    }
+    *data = c->buf;
+    return SEALDB_OK;
+}
