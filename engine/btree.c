@@ -26,41 +26,11 @@
  *   entry, and nothing else; moving releases what it leaves.
  */
 #include "btree.h"
+#include "btree_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint32_t get_be16(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* SQLite's varint; 0 if it would run past end. */
-static int get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (int i = 0; i < 9; i++) {
-        if (p + i >= end) {
-            return 0;
-        }
-        if (i == 8) {
-            *v = x << 8 | p[i];
-            return 9;
-        }
-        x = x << 7 | (p[i] & 0x7f);
-        if (!(p[i] & 0x80)) {
-            *v = x;
-            return i + 1;
-        }
-    }
-    return 0;
-}
 
 static int corrupt(btree_cursor *c, uint32_t pgno, const char *what)
 {
@@ -77,11 +47,6 @@ uint32_t btree_local_size(uint32_t usable, int leaf_table, uint32_t payload)
     const uint32_t min_local = (usable - 12) * 32 / 255 - 23;
     const uint32_t k = min_local + (payload - min_local) % (usable - 4);
     return k <= max_local ? k : min_local;
-}
-
-static int is_leaf(uint8_t type)
-{
-    return type == BTREE_LEAF_TABLE || type == BTREE_LEAF_INDEX;
 }
 
 static void release_from(btree_cursor *c, int level)
@@ -134,12 +99,12 @@ static int push_page(btree_cursor *c, int level, uint32_t pgno)
                  want_index ? "an index" : "a table");
         return corrupt(c, pgno, what);
     }
-    const uint32_t hsize = is_leaf(type) ? 8 : 12;
-    const uint32_t ncell = get_be16(data + hdr + 3);
+    const uint32_t hsize = bt_is_leaf(type) ? 8 : 12;
+    const uint32_t ncell = bt_get16(data + hdr + 3);
     if (hdr + hsize + 2 * ncell > usable) {
         return corrupt(c, pgno, "the cell count does not fit the page");
     }
-    if (!is_leaf(type) && ncell == 0 && get_be32(data + hdr + 8) == 0) {
+    if (!bt_is_leaf(type) && ncell == 0 && bt_get32(data + hdr + 8) == 0) {
         return corrupt(c, pgno, "an interior page without children");
     }
     l->hdr = hdr;
@@ -151,8 +116,8 @@ static int push_page(btree_cursor *c, int level, uint32_t pgno)
 /* Offset of cell i on the level's page, checked to leave room for a cell. */
 static int cell_offset(btree_cursor *c, const btree_level *l, uint32_t i, uint32_t *off)
 {
-    const uint32_t hsize = is_leaf(l->type) ? 8 : 12;
-    const uint32_t o = get_be16(l->data + l->hdr + hsize + 2 * i);
+    const uint32_t hsize = bt_is_leaf(l->type) ? 8 : 12;
+    const uint32_t o = bt_get16(l->data + l->hdr + hsize + 2 * i);
     if (o < l->hdr + hsize + 2 * l->ncell || o + 4 > c->src->usable) {
         char what[64];
         snprintf(what, sizeof what, "cell %u lies outside the cell content area", i);
@@ -172,7 +137,7 @@ static int child_of(btree_cursor *c, const btree_level *l, uint32_t i, uint32_t 
             return rc;
         }
     }
-    *child = get_be32(l->data + off);
+    *child = bt_get32(l->data + off);
     if (*child == 0 || *child > c->src->page_count) {
         char what[80];
         snprintf(what, sizeof what, "child pointer %u of cell %u is outside the database", *child,
@@ -191,7 +156,7 @@ static int interior_rowid(btree_cursor *c, const btree_level *l, uint32_t i, int
         return rc;
     }
     uint64_t v;
-    if (!get_varint(l->data + off + 4, l->data + c->src->usable, &v)) {
+    if (!bt_get_varint(l->data + off + 4, l->data + c->src->usable, &v)) {
         return corrupt(c, l->pgno, "a rowid runs past the page end");
     }
     *key = (int64_t)v;
@@ -213,7 +178,7 @@ static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
         p += 4;
     }
     uint64_t payload;
-    int n = get_varint(p, end, &payload);
+    int n = bt_get_varint(p, end, &payload);
     if (!n || payload > 0x7fffffff) {
         return corrupt(c, l->pgno, "a payload size is malformed");
     }
@@ -221,7 +186,7 @@ static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
     c->rowid = 0;
     if (l->type == BTREE_LEAF_TABLE) {
         uint64_t rowid;
-        if (!(n = get_varint(p, end, &rowid))) {
+        if (!(n = bt_get_varint(p, end, &rowid))) {
             return corrupt(c, l->pgno, "a rowid runs past the page end");
         }
         c->rowid = (int64_t)rowid;
@@ -237,7 +202,7 @@ static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
     c->payload_len = (uint32_t)payload;
     c->local = p;
     c->local_len = local;
-    c->overflow = local < payload ? get_be32(p + local) : 0;
+    c->overflow = local < payload ? bt_get32(p + local) : 0;
     return SEALDB_OK;
 }
 
@@ -255,7 +220,7 @@ static int descend(btree_cursor *c, int right)
 {
     for (;;) {
         btree_level *l = &c->lvl[c->depth - 1];
-        if (is_leaf(l->type)) {
+        if (bt_is_leaf(l->type)) {
             l->idx = right ? (l->ncell ? l->ncell - 1 : 0) : 0;
             return SEALDB_OK;
         }
@@ -271,7 +236,7 @@ static int descend(btree_cursor *c, int right)
     }
 }
 
-int btree_cursor_init(btree_cursor *c, const btree_pages *src, uint32_t root, int is_index)
+int btree_cursor_init(btree_cursor *c, btree_pages *src, uint32_t root, int is_index)
 {
     if (!c || !src || !src->get || !src->put || src->page_size < 512 || src->page_size > 65536 ||
         src->usable < 480 || src->usable > src->page_size) {
@@ -282,6 +247,12 @@ int btree_cursor_init(btree_cursor *c, const btree_pages *src, uint32_t root, in
     c->root = root;
     c->is_index = is_index;
     return SEALDB_OK;
+}
+
+void btree_cursor_set_order(btree_cursor *c, btree_record_fn cmp, void *ctx)
+{
+    c->record_cmp = cmp;
+    c->record_ctx = ctx;
 }
 
 void btree_cursor_close(btree_cursor *c)
@@ -376,7 +347,7 @@ static int settle(btree_cursor *c, int forward, int *eof)
             return SEALDB_OK;
         }
         btree_level *l = &c->lvl[c->depth - 1];
-        if (!is_leaf(l->type) || l->ncell > 0) {
+        if (!bt_is_leaf(l->type) || l->ncell > 0) {
             *eof = 0;
             const int rc = load_entry(c);
             if (rc != SEALDB_OK) {
@@ -401,7 +372,7 @@ int btree_next(btree_cursor *c, int *eof)
     }
     btree_level *l = &c->lvl[c->depth - 1];
     int rc = SEALDB_OK;
-    if (!is_leaf(l->type)) {
+    if (!bt_is_leaf(l->type)) {
         /* at an index separator: the next entries are in the child after it */
         l->idx++;
         uint32_t child;
@@ -433,7 +404,7 @@ int btree_prev(btree_cursor *c, int *eof)
     }
     btree_level *l = &c->lvl[c->depth - 1];
     int rc = SEALDB_OK;
-    if (!is_leaf(l->type)) {
+    if (!bt_is_leaf(l->type)) {
         /* at an index separator: the previous entries are in its left child */
         uint32_t child;
         rc = child_of(c, l, l->idx, &child);
@@ -458,6 +429,11 @@ int btree_prev(btree_cursor *c, int *eof)
 
 int btree_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof)
 {
+    return bt_seek_rowid(c, rowid, cmp, eof, 0);
+}
+
+int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
+{
     *eof = 0;
     *cmp = 0;
     if (c->is_index) {
@@ -466,7 +442,7 @@ int btree_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof)
     int rc = push_page(c, 0, c->root);
     while (rc == SEALDB_OK) {
         btree_level *l = &c->lvl[c->depth - 1];
-        if (is_leaf(l->type)) {
+        if (bt_is_leaf(l->type)) {
             break;
         }
         /* the first cell whose key (largest rowid of its child) >= rowid */
@@ -515,6 +491,13 @@ int btree_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof)
         rc = load_entry(c);
         *cmp = c->rowid == rowid ? 0 : 1;
         return rc;
+    }
+    if (stay) {
+        /* for an insert: the rowid belongs at the end of this leaf (its
+         * parent's divider bounds it), not in the next one */
+        l->idx = l->ncell ? l->ncell - 1 : 0;
+        *cmp = l->ncell ? -1 : 1;
+        return l->ncell ? load_entry(c) : SEALDB_OK;
     }
     /* every entry here is smaller: the answer is the next entry, if any */
     if (l->ncell == 0) {
@@ -593,7 +576,7 @@ int btree_seek_index(btree_cursor *c, btree_compare_fn compare, void *ctx, int *
             rc = load_entry(c);
             return rc;
         }
-        if (is_leaf(l->type)) {
+        if (bt_is_leaf(l->type)) {
             if (lo < l->ncell) {
                 *cmp = 1;
                 return load_entry(c);
@@ -685,7 +668,7 @@ int btree_payload(btree_cursor *c, const uint8_t **data, uint32_t *len)
         const uint32_t n = c->payload_len - have < per_page ? c->payload_len - have : per_page;
         memcpy(c->buf + have, page + 4, n);
         have += n;
-        pgno = get_be32(page);
+        pgno = bt_get32(page);
         c->src->put(c->src->ctx, ref);
     }
     *data = c->buf;

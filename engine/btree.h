@@ -29,14 +29,29 @@ enum {
 /* Where a cursor gets its pages. get returns a read-only image of page pgno
  * (page_size bytes, plaintext) that stays valid until put(ref); it returns
  * SEALDB_OK or an error code of its own (which the cursor passes on). */
-typedef struct btree_pages {
+typedef struct btree_pages btree_pages;
+struct btree_pages {
     void *ctx;
     int (*get)(void *ctx, uint32_t pgno, const uint8_t **data, void **ref);
     void (*put)(void *ctx, void *ref);
     uint32_t page_size;  /* 512..65536 */
     uint32_t usable;     /* page_size minus the reserved bytes per page */
     uint32_t page_count; /* pages in the database: child and overflow pointers beyond are corrupt */
-} btree_pages;
+    /* Writing (NULL for a read-only source). write makes page pgno part of
+     * the caller's write batch and returns its image to modify in place;
+     * allocate hands out a new page (zeroed, in the batch, counted in
+     * page_count); release gives a page back to the free list. A pointer
+     * from get may be stale after a write of the same page: cursors are
+     * unpositioned by every change. */
+    int (*write)(void *ctx, uint32_t pgno, uint8_t **data);
+    int (*allocate)(void *ctx, uint32_t *pgno, uint8_t **data);
+    int (*release)(void *ctx, uint32_t pgno);
+};
+
+/* Compares two whole index records in the tree's order: *result <0, 0, >0.
+ * Returns SEALDB_OK, or SEALDB_ECORRUPT for a malformed record. */
+typedef int (*btree_record_fn)(void *ctx, const uint8_t *a, uint32_t alen, const uint8_t *b,
+                               uint32_t blen, int *result);
 
 typedef struct btree_level {
     uint32_t pgno;
@@ -50,7 +65,7 @@ typedef struct btree_level {
 } btree_level;
 
 typedef struct btree_cursor {
-    const btree_pages *src;
+    btree_pages *src;
     uint32_t root;
     int is_index;
     int depth; /* levels in use; 0: not positioned (before the first or after the last) */
@@ -63,6 +78,8 @@ typedef struct btree_cursor {
     uint32_t overflow;    /* first overflow page (0: none) */
     uint8_t *buf;         /* payload assembled from overflow pages */
     uint32_t buf_cap;
+    btree_record_fn record_cmp; /* index trees: the order of records (for deletes) */
+    void *record_ctx;
     char msg[160]; /* what the last error was about */
 } btree_cursor;
 
@@ -72,7 +89,11 @@ typedef struct btree_cursor {
 typedef int (*btree_compare_fn)(void *ctx, const uint8_t *rec, uint32_t len, int *result);
 
 /* Prepares cursor c on the tree rooted at root (is_index: an index B-tree). */
-int btree_cursor_init(btree_cursor *c, const btree_pages *src, uint32_t root, int is_index);
+int btree_cursor_init(btree_cursor *c, btree_pages *src, uint32_t root, int is_index);
+/* Index trees: the order of whole records, which deleting an entry from an
+ * interior page needs (to find the entry that takes its place). */
+void btree_cursor_set_order(btree_cursor *c, btree_record_fn cmp, void *ctx);
+
 /* Releases every page the cursor holds and its payload buffer. */
 void btree_cursor_close(btree_cursor *c);
 
@@ -102,6 +123,32 @@ int64_t btree_rowid(const btree_cursor *c);
  * else assembled from its overflow pages into the cursor's buffer. Valid
  * until the cursor moves. */
 int btree_payload(btree_cursor *c, const uint8_t **data, uint32_t *len);
+
+/* ---- writing (engine/btree_write.c) ---- */
+
+/* Makes an empty tree on a new page: *root is its page number. */
+int btree_create(btree_pages *src, int is_index, uint32_t *root);
+
+/* Table B-trees: stores payload under rowid, replacing the row if there is
+ * one (its overflow pages are freed). The cursor is left unpositioned. */
+int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len);
+
+/* Index B-trees: stores the record rec (len bytes) where compare (the
+ * record's own key: 0 for an equal entry) places it, replacing an equal
+ * entry. The cursor is left unpositioned. */
+int btree_insert_entry(btree_cursor *c, btree_compare_fn compare, void *ctx, const uint8_t *rec,
+                       uint32_t len);
+
+/* Deletes the entry the cursor is at (after a seek or a move) and frees its
+ * overflow pages; pages that become too empty are merged with or refilled
+ * from their siblings. An index entry on an interior page needs the
+ * cursor's record order (btree_cursor_set_order). The cursor is left
+ * unpositioned. */
+int btree_delete(btree_cursor *c);
+
+/* Frees every page of the tree rooted at root, the root included when
+ * free_root (else the root is left an empty leaf). */
+int btree_clear(btree_pages *src, uint32_t root, int is_index, int free_root);
 
 /* Bytes of a payload of `payload` bytes kept on a page of this tree kind
  * (the rest goes to overflow pages), per the file format. */

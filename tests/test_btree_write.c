@@ -1,0 +1,574 @@
+/*
+ * test_btree_write.c - B-tree inserts, replacements and deletes
+ * (engine/btree_write.c) checked by SQLite itself.
+ *
+ * A table t(a INTEGER PRIMARY KEY, b) and an index i on t(b) are written
+ * natively, page by page, into an in-memory database image: seeded random
+ * sequences of inserts (dense and sparse rowids), updates and deletes,
+ * values from empty to several pages long. Every few hundred operations
+ * the image is saved as a file with its freelist and opened with SQLite:
+ * PRAGMA integrity_check must say ok (which also checks that the index
+ * holds exactly the table's rows), and the rows must equal a model kept
+ * beside. Arguments: [seeds [operations]] (the slow label runs more).
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btree.h"
+#include "check.h"
+
+static char dir[256];
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* ---- an in-memory database image as a page store ------------------------------------------- */
+
+typedef struct store {
+    btree_pages src;
+    uint8_t **pages;
+    uint32_t cap;
+    uint32_t *freed;
+    uint32_t nfreed;
+    int gets, puts;
+} store;
+
+static int st_get(void *ctx, uint32_t pgno, const uint8_t **data, void **ref)
+{
+    store *s = ctx;
+    if (pgno == 0 || pgno > s->src.page_count) {
+        return SEALDB_EIO;
+    }
+    for (uint32_t i = 0; i < s->nfreed; i++) {
+        CHECK(s->freed[i] != pgno); /* no read of a page on the free list */
+    }
+    *data = s->pages[pgno - 1];
+    *ref = NULL;
+    s->gets++;
+    return SEALDB_OK;
+}
+
+static void st_put(void *ctx, void *ref)
+{
+    (void)ref;
+    ((store *)ctx)->puts++;
+}
+
+static int st_write(void *ctx, uint32_t pgno, uint8_t **data)
+{
+    store *s = ctx;
+    if (pgno == 0 || pgno > s->src.page_count) {
+        return SEALDB_EIO;
+    }
+    *data = s->pages[pgno - 1];
+    return SEALDB_OK;
+}
+
+static int st_allocate(void *ctx, uint32_t *pgno, uint8_t **data)
+{
+    store *s = ctx;
+    if (s->nfreed > 0) {
+        *pgno = s->freed[--s->nfreed];
+    } else {
+        if (s->src.page_count == s->cap) {
+            s->cap = s->cap ? s->cap * 2 : 16;
+            s->pages = realloc(s->pages, sizeof(uint8_t *) * s->cap);
+            s->freed = realloc(s->freed, sizeof(uint32_t) * s->cap);
+        }
+        s->pages[s->src.page_count] = malloc(s->src.page_size);
+        *pgno = ++s->src.page_count;
+    }
+    *data = s->pages[*pgno - 1];
+    memset(*data, 0, s->src.page_size);
+    return SEALDB_OK;
+}
+
+static int st_release(void *ctx, uint32_t pgno)
+{
+    store *s = ctx;
+    CHECK(pgno >= 2 && pgno <= s->src.page_count);
+    for (uint32_t i = 0; i < s->nfreed; i++) {
+        if (s->freed[i] == pgno) {
+            CHECK(0); /* released twice */
+            return SEALDB_ECORRUPT;
+        }
+    }
+    s->freed[s->nfreed++] = pgno;
+    return SEALDB_OK;
+}
+
+static void store_init(store *s, uint32_t page_size)
+{
+    memset(s, 0, sizeof *s);
+    s->src = (btree_pages){.ctx = s,
+                           .get = st_get,
+                           .put = st_put,
+                           .page_size = page_size,
+                           .usable = page_size,
+                           .write = st_write,
+                           .allocate = st_allocate,
+                           .release = st_release};
+    uint32_t one;
+    uint8_t *p1;
+    st_allocate(s, &one, &p1);
+    memcpy(p1, "SQLite format 3", 16);
+    p1[16] = (uint8_t)(page_size >> 8);
+    p1[17] = (uint8_t)(page_size >> 16 ? 1 : page_size & 0xff);
+    if (page_size == 65536) {
+        p1[16] = 0;
+        p1[17] = 1;
+    }
+    p1[18] = p1[19] = 1;
+    p1[21] = 64;
+    p1[22] = p1[23] = 32;
+    put32(p1 + 40, 1);       /* schema cookie */
+    put32(p1 + 44, 4);       /* schema format */
+    put32(p1 + 56, 1);       /* UTF-8 */
+    put32(p1 + 96, 3040001); /* the library version that wrote it */
+    p1[100] = BTREE_LEAF_TABLE;
+    p1[105] = (uint8_t)(page_size >> 8);
+    p1[106] = (uint8_t)page_size;
+}
+
+static void store_free(store *s)
+{
+    for (uint32_t i = 0; i < s->src.page_count; i++) {
+        free(s->pages[i]);
+    }
+    free(s->pages);
+    free(s->freed);
+}
+
+/* Writes the image as a database file: header counters and the freelist
+ * (trunk pages listing the other free pages). */
+static void store_save(store *s, const char *path, uint32_t counter)
+{
+    uint8_t *p1 = s->pages[0];
+    put32(p1 + 24, counter);
+    put32(p1 + 92, counter);
+    put32(p1 + 28, s->src.page_count);
+    put32(p1 + 32, s->nfreed ? s->freed[0] : 0);
+    put32(p1 + 36, s->nfreed);
+    const uint32_t per = s->src.usable / 4 - 2;
+    uint8_t **image = calloc(s->src.page_count, sizeof(uint8_t *));
+    uint8_t *trunks = calloc((size_t)(s->nfreed / (per + 1) + 1), s->src.page_size);
+    uint32_t t = 0;
+    for (uint32_t i = 0; i < s->nfreed; t++) {
+        uint8_t *trunk = trunks + (size_t)t * s->src.page_size;
+        const uint32_t leaves = s->nfreed - i - 1 < per ? s->nfreed - i - 1 : per;
+        image[s->freed[i] - 1] = trunk;
+        put32(trunk, i + 1 + leaves < s->nfreed ? s->freed[i + 1 + leaves] : 0);
+        put32(trunk + 4, leaves);
+        for (uint32_t k = 0; k < leaves; k++) {
+            put32(trunk + 8 + 4 * k, s->freed[i + 1 + k]);
+        }
+        i += 1 + leaves;
+    }
+    FILE *f = fopen(path, "wb");
+    for (uint32_t i = 0; i < s->src.page_count; i++) {
+        fwrite(image[i] ? image[i] : s->pages[i], 1, s->src.page_size, f);
+    }
+    fclose(f);
+    free(image);
+    free(trunks);
+}
+
+/* ---- records ----------------------------------------------------------------------------------
+ */
+
+static int put_varint(uint8_t *p, uint64_t v)
+{
+    uint8_t tmp[10];
+    int n = 0;
+    do {
+        tmp[n++] = (uint8_t)((v & 0x7f) | 0x80);
+        v >>= 7;
+    } while (v);
+    tmp[0] &= 0x7f;
+    for (int i = 0; i < n; i++) {
+        p[i] = tmp[n - 1 - i];
+    }
+    return n;
+}
+
+/* A record of columns: NULL (len -1 with text NULL), text, or an integer
+ * (text NULL, value in ival). Returns its length. */
+typedef struct col {
+    const char *text;
+    int len;
+    int64_t ival;
+    int is_null;
+} col;
+
+static uint32_t encode(uint8_t *out, const col *cols, int n)
+{
+    uint8_t hdr[64];
+    int h = 0;
+    for (int i = 0; i < n; i++) {
+        if (cols[i].is_null) {
+            hdr[h++] = 0;
+        } else if (cols[i].text) {
+            h += put_varint(hdr + h, 13 + 2 * (uint64_t)cols[i].len);
+        } else {
+            hdr[h++] = 6; /* 8-byte integer */
+        }
+    }
+    uint32_t o = (uint32_t)put_varint(out, (uint64_t)h + 1);
+    memcpy(out + o, hdr, (size_t)h);
+    o += (uint32_t)h;
+    for (int i = 0; i < n; i++) {
+        if (cols[i].is_null) {
+            continue;
+        }
+        if (cols[i].text) {
+            memcpy(out + o, cols[i].text, (size_t)cols[i].len);
+            o += (uint32_t)cols[i].len;
+        } else {
+            for (int b = 7; b >= 0; b--) {
+                out[o++] = (uint8_t)((uint64_t)cols[i].ival >> (8 * b));
+            }
+        }
+    }
+    return o;
+}
+
+/* The index record (b, rowid): text, then an 8-byte integer. */
+static void decode_index(const uint8_t *rec, uint32_t len, const uint8_t **t, uint32_t *tl,
+                         int64_t *rowid)
+{
+    uint64_t hl = 0, ty = 0;
+    int o = 0;
+    int n = 0;
+    (void)len;
+    uint64_t x = 0;
+    /* header length and the text's serial type are short varints here */
+    do {
+        x = x << 7 | (rec[o] & 0x7f);
+    } while (rec[o++] & 0x80);
+    hl = x;
+    x = 0;
+    do {
+        x = x << 7 | (rec[o] & 0x7f);
+    } while (rec[o++] & 0x80);
+    ty = x;
+    n = (int)hl;
+    *t = rec + n;
+    *tl = (uint32_t)(ty - 13) / 2;
+    int64_t v = 0;
+    for (int b = 0; b < 8; b++) {
+        v = (int64_t)((uint64_t)v << 8 | rec[n + (int)*tl + b]);
+    }
+    *rowid = v;
+}
+
+static int cmp_records(void *ctx, const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen,
+                       int *result)
+{
+    (void)ctx;
+    const uint8_t *ta, *tb;
+    uint32_t la, lb;
+    int64_t ra, rb;
+    decode_index(a, alen, &ta, &la, &ra);
+    decode_index(b, blen, &tb, &lb, &rb);
+    int r = memcmp(ta, tb, la < lb ? la : lb);
+    if (r == 0) {
+        r = la < lb ? -1 : la > lb;
+    }
+    if (r == 0) {
+        r = ra < rb ? -1 : ra > rb;
+    }
+    *result = r;
+    return SEALDB_OK;
+}
+
+typedef struct keyref {
+    const uint8_t *rec;
+    uint32_t len;
+} keyref;
+
+static int cmp_key(void *ctx, const uint8_t *rec, uint32_t len, int *result)
+{
+    const keyref *k = ctx;
+    return cmp_records(NULL, rec, len, k->rec, k->len, result);
+}
+
+/* ---- the model ---------------------------------------------------------------------------------
+ */
+
+typedef struct mrow {
+    int64_t id;
+    char *b;
+    int len;
+    int live;
+} mrow;
+
+static int by_id(const void *x, const void *y)
+{
+    const mrow *a = x, *b = y;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void make_text(char *t, int len, int alphabet)
+{
+    for (int i = 0; i < len; i++) {
+        t[i] = (char)('a' + rnd() % (uint64_t)alphabet);
+    }
+}
+
+static int index_put(store *s, uint32_t root, const char *b, int len, int64_t id, int delete)
+{
+    static uint8_t rec[4 * 65536 + 64];
+    col cols[2] = {{b, len, 0, 0}, {NULL, 0, id, 0}};
+    const uint32_t rl = encode(rec, cols, 2);
+    keyref k = {rec, rl};
+    btree_cursor c;
+    btree_cursor_init(&c, &s->src, root, 1);
+    btree_cursor_set_order(&c, cmp_records, NULL);
+    int rc;
+    if (delete) {
+        int cmp = 0, eof = 0;
+        rc = btree_seek_index(&c, cmp_key, &k, &cmp, &eof);
+        if (rc == SEALDB_OK && (eof || cmp != 0)) {
+            rc = -1; /* the entry must be there */
+        }
+        if (rc == SEALDB_OK) {
+            rc = btree_delete(&c);
+        }
+    } else {
+        rc = btree_insert_entry(&c, cmp_key, &k, rec, rl);
+    }
+    btree_cursor_close(&c);
+    return rc;
+}
+
+static int table_put(store *s, uint32_t root, int64_t id, const char *b, int len, int delete)
+{
+    static uint8_t rec[4 * 65536 + 64];
+    btree_cursor c;
+    btree_cursor_init(&c, &s->src, root, 0);
+    int rc;
+    if (delete) {
+        int cmp = 0, eof = 0;
+        rc = btree_seek_rowid(&c, id, &cmp, &eof);
+        if (rc == SEALDB_OK && (eof || cmp != 0)) {
+            rc = -1;
+        }
+        if (rc == SEALDB_OK) {
+            rc = btree_delete(&c);
+        }
+    } else {
+        col cols[2] = {{NULL, 0, 0, 1}, {b, len, 0, 0}};
+        const uint32_t rl = encode(rec, cols, 2);
+        rc = btree_insert_row(&c, id, rec, rl);
+    }
+    btree_cursor_close(&c);
+    return rc;
+}
+
+/* Opens the saved file with SQLite: integrity and contents. */
+static int check_with_sqlite(const char *path, mrow *rows, int n)
+{
+    sqlite3 *db;
+    int failures = 0;
+    CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *msg = (const char *)sqlite3_column_text(st, 0);
+        if (strcmp(msg, "ok") != 0) {
+            if (failures++ < 5) {
+                fprintf(stderr, "integrity_check: %s\n", msg);
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    CHECK_INT(failures, 0);
+    qsort(rows, (size_t)n, sizeof *rows, by_id);
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT a, b FROM t ORDER BY a", -1, &st, NULL), SQLITE_OK);
+    int i = 0, bad = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        while (i < n && !rows[i].live) {
+            i++;
+        }
+        if (i >= n || sqlite3_column_int64(st, 0) != rows[i].id ||
+            sqlite3_column_bytes(st, 1) != rows[i].len ||
+            memcmp(sqlite3_column_text(st, 1), rows[i].b, (size_t)rows[i].len) != 0) {
+            bad++;
+        }
+        i++;
+    }
+    while (i < n && !rows[i].live) {
+        i++;
+    }
+    sqlite3_finalize(st);
+    CHECK_INT(bad, 0);
+    CHECK_INT(i, n);
+    /* the index answers a lookup through itself */
+    CHECK_INT(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM t INDEXED BY i WHERE b >= ''", -1, &st, NULL),
+        SQLITE_OK);
+    int live = 0;
+    for (int k = 0; k < n; k++) {
+        live += rows[k].live;
+    }
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(st, 0), live);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return failures + bad;
+}
+
+static void run_seed(uint32_t page_size, uint64_t seed, int ops)
+{
+    rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
+    store s;
+    store_init(&s, page_size);
+    uint32_t t_root, i_root;
+    CHECK_INT(btree_create(&s.src, 0, &t_root), SEALDB_OK);
+    CHECK_INT(btree_create(&s.src, 1, &i_root), SEALDB_OK);
+    char sql[160];
+    uint8_t rec[512];
+    snprintf(sql, sizeof sql, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+    col schema[5] = {{"table", 5, 0, 0},
+                     {"t", 1, 0, 0},
+                     {"t", 1, 0, 0},
+                     {NULL, 0, t_root, 0},
+                     {sql, (int)strlen(sql), 0, 0}};
+    btree_cursor c;
+    btree_cursor_init(&c, &s.src, 1, 0);
+    CHECK_INT(btree_insert_row(&c, 1, rec, encode(rec, schema, 5)), SEALDB_OK);
+    char sql2[] = "CREATE INDEX i ON t(b)";
+    col schema2[5] = {{"index", 5, 0, 0},
+                      {"i", 1, 0, 0},
+                      {"t", 1, 0, 0},
+                      {NULL, 0, i_root, 0},
+                      {sql2, (int)strlen(sql2), 0, 0}};
+    CHECK_INT(btree_insert_row(&c, 2, rec, encode(rec, schema2, 5)), SEALDB_OK);
+    btree_cursor_close(&c);
+
+    const int cap = ops + 16;
+    mrow *rows = calloc((size_t)cap, sizeof *rows);
+    int n = 0, failures = 0;
+    char *text = malloc(4 * (size_t)page_size + 1);
+    int64_t next_id = 1;
+    const int sparse = (int)(seed % 3); /* 0 dense, 1 sparse, 2 mixed */
+    char path[512];
+    snprintf(path, sizeof path, "%s/w-%u-%llu.db", dir, page_size, (unsigned long long)seed);
+    for (int op = 0; op < ops && failures == 0; op++) {
+        const uint64_t r = rnd() % 100;
+        const uint64_t shape = rnd() % 100;
+        const int len = shape < 60   ? (int)(rnd() % 30)
+                        : shape < 90 ? (int)(rnd() % (page_size / 2))
+                                     : (int)(rnd() % (3 * page_size));
+        make_text(text, len, shape < 40 ? 2 : 26);
+        if (r < 60 || n == 0) {
+            int64_t id = sparse == 0 || (sparse == 2 && r < 30)
+                             ? next_id++
+                             : (int64_t)(rnd() % 1000000000000ull) - 500000000000ll;
+            int dup = 0;
+            for (int k = 0; k < n && !dup; k++) {
+                dup = rows[k].live && rows[k].id == id;
+            }
+            if (dup) {
+                continue;
+            }
+            rows[n] = (mrow){id, malloc((size_t)len + 1), len, 1};
+            memcpy(rows[n].b, text, (size_t)len);
+            n++;
+            failures += table_put(&s, t_root, id, text, len, 0) != SEALDB_OK;
+            failures += index_put(&s, i_root, text, len, id, 0) != SEALDB_OK;
+        } else {
+            int k = (int)(rnd() % (uint64_t)n);
+            for (int tries = 0; tries < n && !rows[k].live; tries++) {
+                k = (k + 1) % n;
+            }
+            if (!rows[k].live) {
+                continue;
+            }
+            failures += index_put(&s, i_root, rows[k].b, rows[k].len, rows[k].id, 1) != SEALDB_OK;
+            if (r < 80) { /* update */
+                failures += table_put(&s, t_root, rows[k].id, text, len, 0) != SEALDB_OK;
+                failures += index_put(&s, i_root, text, len, rows[k].id, 0) != SEALDB_OK;
+                free(rows[k].b);
+                rows[k].b = malloc((size_t)len + 1);
+                memcpy(rows[k].b, text, (size_t)len);
+                rows[k].len = len;
+            } else { /* delete */
+                failures += table_put(&s, t_root, rows[k].id, NULL, 0, 1) != SEALDB_OK;
+                rows[k].live = 0;
+            }
+        }
+        if (failures) {
+            fprintf(stderr, "page size %u seed %llu: operation %d failed\n", page_size,
+                    (unsigned long long)seed, op);
+        }
+        if ((op + 1) % 250 == 0 || op + 1 == ops) {
+            store_save(&s, path, (uint32_t)op + 1);
+            const int bad = check_with_sqlite(path, rows, n);
+            if (bad) {
+                fprintf(stderr, "page size %u seed %llu: wrong after operation %d\n", page_size,
+                        (unsigned long long)seed, op);
+                failures++;
+            }
+        }
+    }
+    CHECK_INT(failures, 0);
+    CHECK_INT(s.gets, s.puts);
+    /* empty it again: every page back on the free list but the roots */
+    for (int k = 0; k < n && failures == 0; k++) {
+        if (rows[k].live) {
+            failures += index_put(&s, i_root, rows[k].b, rows[k].len, rows[k].id, 1) != SEALDB_OK;
+            failures += table_put(&s, t_root, rows[k].id, NULL, 0, 1) != SEALDB_OK;
+            rows[k].live = 0;
+        }
+    }
+    CHECK_INT(failures, 0);
+    CHECK_INT((int)(s.src.page_count - s.nfreed), 3); /* page 1 and the two roots */
+    store_save(&s, path, (uint32_t)ops + 1);
+    CHECK_INT(check_with_sqlite(path, rows, n), 0);
+    unlink(path);
+    for (int k = 0; k < n; k++) {
+        free(rows[k].b);
+    }
+    free(rows);
+    free(text);
+    store_free(&s);
+}
+
+int main(int argc, char **argv)
+{
+    const int seeds = argc > 1 ? atoi(argv[1]) : 12;
+    const int ops = argc > 2 ? atoi(argv[2]) : 1000;
+    snprintf(dir, sizeof dir, "/tmp/sealdb-test-btree-write-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const uint32_t sizes[] = {512, 1024, 4096};
+    for (int sd = 0; sd < seeds; sd++) {
+        run_seed(sizes[sd % 3], (uint64_t)sd + 1, ops);
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "could not remove %s\n", dir);
+    }
+    return check_report();
+}
