@@ -640,6 +640,29 @@ static int leaf_change(btree_pages *src, wpath *path, uint32_t idx, const uint8_
 {
     const int level = path->depth - 1;
     const uint32_t pgno = path->pgno[level];
+    if (cell && !replace) {
+        /* the common case: the page has room between its cell pointers and
+         * its cells; nothing else moves */
+        uint8_t *d;
+        int rc = src->write(src->ctx, pgno, &d);
+        if (rc != SEALDB_OK) {
+            return rc;
+        }
+        const uint32_t hdr = hdr_of(pgno), ncell = bt_get16(d + hdr + 3);
+        uint32_t content = bt_get16(d + hdr + 5);
+        content = content == 0 ? 65536 : content;
+        const uint32_t ptrs = hdr + 8 + 2 * ncell;
+        if (bt_is_leaf(d[hdr]) && idx <= ncell && content <= src->usable && content >= ptrs &&
+            content - ptrs >= size + 2) {
+            content -= size;
+            memcpy(d + content, cell, size);
+            memmove(d + hdr + 8 + 2 * (idx + 1), d + hdr + 8 + 2 * idx, 2 * (ncell - idx));
+            bt_put16(d + hdr + 8 + 2 * idx, content);
+            bt_put16(d + hdr + 3, ncell + 1);
+            bt_put16(d + hdr + 5, content == 65536 ? 0 : content);
+            return SEALDB_OK;
+        }
+    }
     uint8_t *arena = malloc((size_t)src->page_size * 2);
     cellref *cells = malloc(sizeof(cellref) * (src->usable / 2 + 4));
     int rc = arena && cells ? SEALDB_OK : SEALDB_ENOMEM;
