@@ -191,27 +191,6 @@ static uint8_t *scratch_of(sfile *f)
 
 /* ---- the WAL checksum ------------------------------------------------------------ */
 
-void wal_checksum(int big_endian, const uint8_t *data, size_t n, const uint32_t in[2],
-                  uint32_t out[2])
-{
-    uint32_t s1 = in[0], s2 = in[1];
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-        const uint8_t *p = data + i;
-        uint32_t x0, x1;
-        if (big_endian) {
-            x0 = get_be32(p);
-            x1 = get_be32(p + 4);
-        } else {
-            x0 = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-            x1 = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-        }
-        s1 += x0 + s2;
-        s2 += x1 + s1;
-    }
-    out[0] = s1;
-    out[1] = s2;
-}
-
 /* The chain over one frame: its first 8 header bytes, then the body. */
 static void frame_checksum(int big_endian, const uint8_t *hdr, const uint8_t *body, uint32_t size,
                            const uint32_t in[2], uint32_t out[2])
