@@ -135,12 +135,14 @@ void wal_checksum(int big_endian, const uint8_t *data, size_t n, const uint32_t 
                   uint32_t out[2])
 {
 #ifdef HAVE_AVX2_PATH
-    static int avx2 = -1; /* benign race: every thread computes the same answer */
-    if (avx2 < 0) {
+    static int avx2 = -1; /* every thread computes the same answer; relaxed atomics */
+    int have = __atomic_load_n(&avx2, __ATOMIC_RELAXED);
+    if (have < 0) {
         __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+        have = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&avx2, have, __ATOMIC_RELAXED);
     }
-    if (avx2 && n >= 512) {
+    if (have && n >= 512) {
         checksum_avx2(big_endian, data, n, in, out);
         return;
     }
