@@ -708,6 +708,32 @@ static int leaf_put(btree_pages *src, wpath *path, uint32_t idx, const uint8_t *
     return leaf_change(src, path, idx, cell, size, replace || !cell, replace);
 }
 
+/* An empty tree: the path is its root, a leaf. */
+static void root_path(btree_cursor *c, wpath *path)
+{
+    btree_cursor_close(c);
+    path->depth = 1;
+    path->pgno[0] = c->root;
+    path->idx[0] = 0;
+}
+
+/* Builds the leaf cell for payload and puts it at idx of the path's leaf. */
+static int insert_cell(btree_pages *src, wpath *path, uint32_t idx, uint8_t type, int64_t rowid,
+                       const uint8_t *payload, uint32_t len, int replace)
+{
+    uint8_t *cell = malloc(src->page_size);
+    if (!cell) {
+        return SEALDB_ENOMEM;
+    }
+    uint32_t size;
+    int rc = build_cell(src, type, rowid, payload, len, cell, &size);
+    if (rc == SEALDB_OK) {
+        rc = leaf_put(src, path, idx, cell, size, replace);
+    }
+    free(cell);
+    return rc;
+}
+
 int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len)
 {
     if (!c || c->is_index || !c->src->write || (len && !payload) || len > 0x7fffff00) {
@@ -722,25 +748,12 @@ int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uin
     wpath path;
     uint32_t idx = 0;
     if (eof) {
-        btree_cursor_close(c);
-        path.depth = 1;
-        path.pgno[0] = c->root;
-        path.idx[0] = 0;
+        root_path(c, &path);
     } else {
         idx = c->lvl[c->depth - 1].idx + (cmp < 0 ? 1 : 0);
         take_path(c, &path);
     }
-    uint8_t *cell = malloc(src->page_size);
-    if (!cell) {
-        return SEALDB_ENOMEM;
-    }
-    uint32_t size;
-    rc = build_cell(src, BTREE_LEAF_TABLE, rowid, payload, len, cell, &size);
-    if (rc == SEALDB_OK) {
-        rc = leaf_put(src, &path, idx, cell, size, !eof && cmp == 0);
-    }
-    free(cell);
-    return rc;
+    return insert_cell(src, &path, idx, BTREE_LEAF_TABLE, rowid, payload, len, !eof && cmp == 0);
 }
 
 int btree_insert_entry(btree_cursor *c, btree_compare_fn compare, void *ctx, const uint8_t *rec,
@@ -765,10 +778,7 @@ int btree_insert_entry(btree_cursor *c, btree_compare_fn compare, void *ctx, con
     wpath path;
     uint32_t idx = 0;
     if (eof) {
-        btree_cursor_close(c);
-        path.depth = 1;
-        path.pgno[0] = c->root;
-        path.idx[0] = 0;
+        root_path(c, &path);
     } else {
         btree_level *l = &c->lvl[c->depth - 1];
         if (!bt_is_leaf(l->type)) {
@@ -788,17 +798,7 @@ int btree_insert_entry(btree_cursor *c, btree_compare_fn compare, void *ctx, con
         }
         take_path(c, &path);
     }
-    uint8_t *cell = malloc(src->page_size);
-    if (!cell) {
-        return SEALDB_ENOMEM;
-    }
-    uint32_t size;
-    rc = build_cell(src, BTREE_LEAF_INDEX, 0, rec, len, cell, &size);
-    if (rc == SEALDB_OK) {
-        rc = leaf_put(src, &path, idx, cell, size, 0);
-    }
-    free(cell);
-    return rc;
+    return insert_cell(src, &path, idx, BTREE_LEAF_INDEX, 0, rec, len, 0);
 }
 
 /* Compares a record with a given one through the cursor's record order. */
