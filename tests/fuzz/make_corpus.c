@@ -1,7 +1,8 @@
 /*
  * make_corpus.c - writes the seed inputs of the fuzz targets.
  *
- *     make_corpus DIR     fills DIR/open (fuzz_open) and DIR/unseal (fuzz_unseal)
+ *     make_corpus DIR     fills DIR/open (fuzz_open), DIR/unseal (fuzz_unseal),
+ *                         DIR/files (fuzz_files) and DIR/btree (fuzz_btree)
  *
  * Seeds are real sealed files under the targets' fixed key, so that mutated
  * inputs get past page 1 and the fuzzer reaches the code behind it:
@@ -30,7 +31,7 @@
 #include "fuzz_common.h"
 
 static char open_dir[PATH_MAX - 64], unseal_dir[PATH_MAX - 64], files_dir[PATH_MAX - 64],
-    work_dir[PATH_MAX - 64];
+    btree_dir[PATH_MAX - 64], work_dir[PATH_MAX - 64];
 static int seeds_written;
 
 #define N_MODES(a) (sizeof(a) / sizeof((a)[0]))
@@ -424,6 +425,38 @@ static void make_files_seeds(void)
     unlink(backup);
 }
 
+/* ---- fuzz_btree seeds: a plain database of 512-byte pages -------------------------------- */
+
+static void make_btree_seeds(void)
+{
+    char db[PATH_MAX];
+    snprintf(db, sizeof db, "%s/btree.db", work_dir);
+    unlink(db);
+    sqlite3 *conn = NULL;
+    if (sqlite3_open(db, &conn) != SQLITE_OK) {
+        die("cannot create the B-tree seed database", db);
+    }
+    exec_or_die(conn, "PRAGMA page_size=512; CREATE TABLE t(a INTEGER PRIMARY KEY, b);"
+                      "CREATE INDEX i ON t(b);"
+                      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n WHERE x<60) "
+                      "INSERT INTO t SELECT x * 7 - 100, substr(hex(randomblob(400)), 1, x * 11) "
+                      "FROM n; DELETE FROM t WHERE a % 3 = 0;");
+    sqlite3_close(conn);
+    size_t n = 0;
+    uint8_t *bytes = slurp(db, &n);
+    /* mode: bit 0 write, bits 1..3 root - 1, bit 4 write the index */
+    static const struct {
+        const char *name;
+        uint8_t mode;
+    } seeds[] = {
+        {"schema", 0}, {"table", 2}, {"index", 4}, {"table-write", 3}, {"index-write", 5 | 16}};
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        write_seed(btree_dir, seeds[i].name, &seeds[i].mode, 1, bytes, n, NULL, 0);
+    }
+    free(bytes);
+    unlink(db);
+}
+
 static void make_dir(char *out, size_t cap, const char *base, const char *name)
 {
     snprintf(out, cap, "%s/%s", base, name);
@@ -435,7 +468,8 @@ static void make_dir(char *out, size_t cap, const char *base, const char *name)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: make_corpus DIR  (writes DIR/open, DIR/unseal and DIR/files)\n");
+        fprintf(stderr,
+                "usage: make_corpus DIR  (writes DIR/open, DIR/unseal, DIR/files and DIR/btree)\n");
         return 2;
     }
     if (mkdir(argv[1], 0700) != 0 && errno != EEXIST) {
@@ -444,6 +478,7 @@ int main(int argc, char **argv)
     make_dir(open_dir, sizeof open_dir, argv[1], "open");
     make_dir(unseal_dir, sizeof unseal_dir, argv[1], "unseal");
     make_dir(files_dir, sizeof files_dir, argv[1], "files");
+    make_dir(btree_dir, sizeof btree_dir, argv[1], "btree");
     snprintf(work_dir, sizeof work_dir, "%s/work-XXXXXX", argv[1]);
     if (!mkdtemp(work_dir)) {
         die("cannot create a work directory", work_dir);
@@ -453,8 +488,9 @@ int main(int argc, char **argv)
     }
     make_unseal_seeds();
     make_files_seeds();
+    make_btree_seeds();
     rmdir(work_dir);
-    printf("make_corpus: %d seeds in %s/open, %s/unseal and %s/files\n", seeds_written, argv[1],
-           argv[1], argv[1]);
+    printf("make_corpus: %d seeds in %s/open, %s/unseal, %s/files and %s/btree\n", seeds_written,
+           argv[1], argv[1], argv[1], argv[1]);
     return 0;
 }
