@@ -87,6 +87,7 @@ const char *sealdb_strerror(int code)
     case SEALDB_EIO: return "input/output error";
     case SEALDB_EBUSY: return "database in use";
     case SEALDB_EKEYFILE: return "key file or key variable unusable";
+    case SEALDB_ECONFLICT: return "conflict with a concurrent transaction";
     default: return "unknown error";
     }
 }

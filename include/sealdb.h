@@ -72,6 +72,7 @@ SEALDB_API const char *sealdb_version(void);
 #define SEALDB_EIO 16       /* a file could not be read, written or synced (errno in the message) */
 #define SEALDB_EBUSY 17     /* the database is in use and the operation needs it to itself */
 #define SEALDB_EKEYFILE 18  /* a key file or key variable is missing, unsafe or malformed */
+#define SEALDB_ECONFLICT 19 /* a concurrent transaction changed the same data first: retry */
 
 /* Size of sealdb_error.message, terminating NUL included. */
 #define SEALDB_ERRMSG_MAX 256
