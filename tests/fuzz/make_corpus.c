@@ -2,7 +2,8 @@
  * make_corpus.c - writes the seed inputs of the fuzz targets.
  *
  *     make_corpus DIR     fills DIR/open (fuzz_open), DIR/unseal (fuzz_unseal),
- *                         DIR/files (fuzz_files) and DIR/btree (fuzz_btree)
+ *                         DIR/files (fuzz_files), DIR/btree (fuzz_btree) and
+ *                         DIR/record (fuzz_record)
  *
  * Seeds are real sealed files under the targets' fixed key, so that mutated
  * inputs get past page 1 and the fuzzer reaches the code behind it:
@@ -15,6 +16,8 @@
  *   switch, truncating checkpoint, fix-WAL, whole pages, read-only).
  * - fuzz_unseal: pages 1 and 2 of those databases in the raw mode, pages and
  *   journal images sealed under the fixed salt, and seal-mode inputs.
+ * - fuzz_record: pairs of records SQLite wrote (rows of a table of mixed
+ *   values and entries of its index), read back with the B-tree cursor.
  * Nonces are random, so two runs write different bytes with the same
  * structure. Exits non-zero, naming what failed, on any error.
  */
@@ -27,11 +30,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "btree.h"
 #include "crypto.h"
 #include "fuzz_common.h"
 
 static char open_dir[PATH_MAX - 64], unseal_dir[PATH_MAX - 64], files_dir[PATH_MAX - 64],
-    btree_dir[PATH_MAX - 64], work_dir[PATH_MAX - 64];
+    btree_dir[PATH_MAX - 64], record_dir[PATH_MAX - 64], work_dir[PATH_MAX - 64];
 static int seeds_written;
 
 #define N_MODES(a) (sizeof(a) / sizeof((a)[0]))
@@ -457,6 +461,130 @@ static void make_btree_seeds(void)
     unlink(db);
 }
 
+/* ---- fuzz_record seeds: records SQLite wrote ------------------------------------------------- */
+
+typedef struct file_pages {
+    uint8_t *bytes;
+    size_t len;
+    uint32_t page_size;
+} file_pages;
+
+static int file_page_get(void *ctx, uint32_t pgno, const uint8_t **data, void **ref)
+{
+    file_pages *f = ctx;
+    if (pgno == 0 || (size_t)pgno * f->page_size > f->len) {
+        return SEALDB_EIO;
+    }
+    *data = f->bytes + (size_t)(pgno - 1) * f->page_size;
+    *ref = NULL;
+    return SEALDB_OK;
+}
+
+static void file_page_put(void *ctx, void *ref)
+{
+    (void)ctx;
+    (void)ref;
+}
+
+/* Writes a fuzz_record seed per pair of consecutive entries of the tree at
+ * root (the first `pairs` of them). */
+static void write_record_seeds(file_pages *f, uint32_t root, int is_index, const char *kind,
+                               uint8_t coll_seed, uint8_t desc_bits, int pairs)
+{
+    btree_pages src = {.ctx = f,
+                       .get = file_page_get,
+                       .put = file_page_put,
+                       .page_size = f->page_size,
+                       .usable = f->page_size - f->bytes[20],
+                       .page_count = (uint32_t)(f->len / f->page_size)};
+    btree_cursor c;
+    int eof = 0, written = 0;
+    uint8_t prev[4096];
+    uint32_t prev_len = 0;
+    if (btree_cursor_init(&c, &src, root, is_index) != SEALDB_OK ||
+        btree_first(&c, &eof) != SEALDB_OK) {
+        die("cannot read the record seed database", kind);
+    }
+    while (!eof && written < pairs) {
+        const uint8_t *p;
+        uint32_t len;
+        if (btree_payload(&c, &p, &len) != SEALDB_OK || len > sizeof prev) {
+            die("cannot read a record seed", kind);
+        }
+        if (prev_len) {
+            const uint8_t prefix[4] = {coll_seed, desc_bits, (uint8_t)(prev_len >> 8),
+                                       (uint8_t)prev_len};
+            char name[64];
+            snprintf(name, sizeof name, "%s-%02d", kind, written++);
+            write_seed(record_dir, name, prefix, sizeof prefix, prev, prev_len, p, len);
+        }
+        memcpy(prev, p, len);
+        prev_len = len;
+        if (btree_next(&c, &eof) != SEALDB_OK) {
+            die("cannot read the record seed database", kind);
+        }
+    }
+    btree_cursor_close(&c);
+}
+
+static uint32_t root_page(sqlite3 *conn, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int root = 0;
+    if (sqlite3_prepare_v2(conn, "SELECT rootpage FROM sqlite_schema WHERE name = ?", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            root = sqlite3_column_int(st, 0);
+        }
+    }
+    sqlite3_finalize(st);
+    if (root <= 0) {
+        die("no root page for", name);
+    }
+    return (uint32_t)root;
+}
+
+static void make_record_seeds(void)
+{
+    char db[PATH_MAX];
+    snprintf(db, sizeof db, "%s/record.db", work_dir);
+    unlink(db);
+    sqlite3 *conn = NULL;
+    if (sqlite3_open(db, &conn) != SQLITE_OK) {
+        die("cannot create the record seed database", db);
+    }
+    exec_or_die(conn,
+                "PRAGMA page_size=4096; CREATE TABLE t(a, b, c REAL, d, e);"
+                "CREATE INDEX i ON t(a COLLATE NOCASE DESC, b COLLATE RTRIM, d);"
+                "INSERT INTO t VALUES (NULL, 0, 1.0, 'Abc', x''), (1, -1, 2.5, 'abc  ', x'00ff'),"
+                "(127, 128, -0.0, '', zeroblob(3)), (-32769, 8388608, 140737488355328,"
+                " 'a' || char(0) || 'b', 'ZZ'), (2147483648, 140737488355328, 1e300, 9.5, NULL),"
+                "(9223372036854775807, -9223372036854775808, 123456789, 'caf' || char(233), 7),"
+                "(4.0, 'NoCase', NULL, x'414243', -0.0), ('rtrim   ', 3.25, 17,"
+                " printf('%.*c', 70, 'x'), 1e-300), (x'', '', 0, NULL, 'last');"
+                "CREATE TABLE wide(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14,"
+                " c15, c16, c17, c18, c19, c20, c21, c22, c23, c24, c25, c26, c27, c28, c29, c30,"
+                " c31, c32, c33, c34, c35, c36, c37, c38, c39);"
+                "INSERT INTO wide(c0, c20, c33, c39) VALUES (1, 'twenty', 33.5, x'39'),"
+                " (NULL, 2, 3, 4), ('x', NULL, NULL, 'y');");
+    const uint32_t t_root = root_page(conn, "t"), i_root = root_page(conn, "i"),
+                   w_root = root_page(conn, "wide");
+    sqlite3_close(conn);
+    file_pages f = {0};
+    f.bytes = slurp(db, &f.len);
+    if (!f.bytes || f.len < 512) {
+        die("cannot read the record seed database", db);
+    }
+    f.page_size = (uint32_t)f.bytes[16] << 8 | f.bytes[17];
+    /* collations: BINARY, NOCASE, RTRIM by field; DESC on field 0 for the index */
+    write_record_seeds(&f, t_root, 0, "row", 0, 0, 8);
+    write_record_seeds(&f, i_root, 1, "index", 0x09, 0x01, 8);
+    write_record_seeds(&f, w_root, 0, "wide", 0, 0, 2);
+    free(f.bytes);
+    unlink(db);
+}
+
 static void make_dir(char *out, size_t cap, const char *base, const char *name)
 {
     snprintf(out, cap, "%s/%s", base, name);
@@ -468,8 +596,8 @@ static void make_dir(char *out, size_t cap, const char *base, const char *name)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr,
-                "usage: make_corpus DIR  (writes DIR/open, DIR/unseal, DIR/files and DIR/btree)\n");
+        fprintf(stderr, "usage: make_corpus DIR  (writes DIR/open, DIR/unseal, DIR/files, "
+                        "DIR/btree and DIR/record)\n");
         return 2;
     }
     if (mkdir(argv[1], 0700) != 0 && errno != EEXIST) {
@@ -479,6 +607,7 @@ int main(int argc, char **argv)
     make_dir(unseal_dir, sizeof unseal_dir, argv[1], "unseal");
     make_dir(files_dir, sizeof files_dir, argv[1], "files");
     make_dir(btree_dir, sizeof btree_dir, argv[1], "btree");
+    make_dir(record_dir, sizeof record_dir, argv[1], "record");
     snprintf(work_dir, sizeof work_dir, "%s/work-XXXXXX", argv[1]);
     if (!mkdtemp(work_dir)) {
         die("cannot create a work directory", work_dir);
@@ -489,8 +618,9 @@ int main(int argc, char **argv)
     make_unseal_seeds();
     make_files_seeds();
     make_btree_seeds();
+    make_record_seeds();
     rmdir(work_dir);
-    printf("make_corpus: %d seeds in %s/open, %s/unseal, %s/files and %s/btree\n", seeds_written,
-           argv[1], argv[1], argv[1], argv[1]);
+    printf("make_corpus: %d seeds in %s/open, %s/unseal, %s/files, %s/btree and %s/record\n",
+           seeds_written, argv[1], argv[1], argv[1], argv[1], argv[1]);
     return 0;
 }
