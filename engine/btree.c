@@ -156,7 +156,7 @@ static int interior_rowid(btree_cursor *c, const btree_level *l, uint32_t i, int
         return rc;
     }
     uint64_t v;
-    if (!bt_get_varint(l->data + off + 4, l->data + c->src->usable, &v)) {
+    if (!varint_get(l->data + off + 4, l->data + c->src->usable, &v)) {
         return corrupt(c, l->pgno, "a rowid runs past the page end");
     }
     *key = (int64_t)v;
@@ -178,7 +178,7 @@ static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
         p += 4;
     }
     uint64_t payload;
-    int n = bt_get_varint(p, end, &payload);
+    int n = varint_get(p, end, &payload);
     if (!n || payload > 0x7fffffff) {
         return corrupt(c, l->pgno, "a payload size is malformed");
     }
@@ -186,7 +186,7 @@ static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
     c->rowid = 0;
     if (l->type == BTREE_LEAF_TABLE) {
         uint64_t rowid;
-        if (!(n = bt_get_varint(p, end, &rowid))) {
+        if (!(n = varint_get(p, end, &rowid))) {
             return corrupt(c, l->pgno, "a rowid runs past the page end");
         }
         c->rowid = (int64_t)rowid;

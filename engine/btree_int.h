@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "record.h" /* varint_get, varint_put */
+
 static inline uint32_t bt_get16(const uint8_t *p)
 {
     return (uint32_t)p[0] << 8 | p[1];
@@ -29,52 +31,6 @@ static inline void bt_put32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
-}
-
-/* SQLite's varint from p; its length, or 0 if it would run past end. */
-static inline int bt_get_varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (int i = 0; i < 9; i++) {
-        if (p + i >= end) {
-            return 0;
-        }
-        if (i == 8) {
-            *v = x << 8 | p[i];
-            return 9;
-        }
-        x = x << 7 | (p[i] & 0x7f);
-        if (!(p[i] & 0x80)) {
-            *v = x;
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
-/* Writes v as a varint at p; returns its length (1..9). */
-static inline int bt_put_varint(uint8_t *p, uint64_t v)
-{
-    if (v >> 56) {
-        p[8] = (uint8_t)v;
-        v >>= 8;
-        for (int i = 7; i >= 0; i--) {
-            p[i] = (uint8_t)((v & 0x7f) | 0x80);
-            v >>= 7;
-        }
-        return 9;
-    }
-    uint8_t tmp[9];
-    int n = 0;
-    do {
-        tmp[n++] = (uint8_t)((v & 0x7f) | 0x80);
-        v >>= 7;
-    } while (v);
-    tmp[0] &= 0x7f;
-    for (int i = 0; i < n; i++) {
-        p[i] = tmp[n - 1 - i];
-    }
-    return n;
 }
 
 static inline int bt_is_leaf(uint8_t type)

@@ -71,7 +71,7 @@ static int cell_size(const btree_pages *src, uint8_t type, const uint8_t *p, con
     uint64_t v, payload;
     int n;
     if (type == BTREE_INTERIOR_TABLE) {
-        if (end - p < 5 || !(n = bt_get_varint(p + 4, end, &v))) {
+        if (end - p < 5 || !(n = varint_get(p + 4, end, &v))) {
             return SEALDB_ECORRUPT;
         }
         *size = 4 + (uint32_t)n;
@@ -80,12 +80,12 @@ static int cell_size(const btree_pages *src, uint8_t type, const uint8_t *p, con
     if (type == BTREE_INTERIOR_INDEX) {
         q += 4;
     }
-    if (q >= end || !(n = bt_get_varint(q, end, &payload)) || payload > 0x7fffffff) {
+    if (q >= end || !(n = varint_get(q, end, &payload)) || payload > 0x7fffffff) {
         return SEALDB_ECORRUPT;
     }
     q += n;
     if (type == BTREE_LEAF_TABLE) {
-        if (!(n = bt_get_varint(q, end, &v))) {
+        if (!(n = varint_get(q, end, &v))) {
             return SEALDB_ECORRUPT;
         }
         q += n;
@@ -173,8 +173,8 @@ static int fits(uint32_t pgno, uint8_t type, const cellref *cells, uint32_t n, u
 static int64_t leaf_rowid(const uint8_t *p)
 {
     uint64_t payload = 0, rowid = 0;
-    const int n = bt_get_varint(p, p + 9, &payload);
-    bt_get_varint(p + n, p + n + 9, &rowid);
+    const int n = varint_get(p, p + 9, &payload);
+    varint_get(p + n, p + n + 9, &rowid);
     return (int64_t)rowid;
 }
 
@@ -186,9 +186,9 @@ static int free_overflow(btree_pages *src, uint8_t type, const uint8_t *cell, ui
     if (type == BTREE_INTERIOR_TABLE) {
         return SEALDB_OK;
     }
-    q += bt_get_varint(q, cell + size, &payload);
+    q += varint_get(q, cell + size, &payload);
     if (type == BTREE_LEAF_TABLE) {
-        q += bt_get_varint(q, cell + size, &v);
+        q += varint_get(q, cell + size, &v);
     }
     const uint32_t local =
         btree_local_size(src->usable, type == BTREE_LEAF_TABLE, (uint32_t)payload);
@@ -223,9 +223,9 @@ static int build_cell(btree_pages *src, uint8_t type, int64_t rowid, const uint8
                       uint32_t len, uint8_t *out, uint32_t *size)
 {
     uint8_t *q = out;
-    q += bt_put_varint(q, len);
+    q += varint_put(q, len);
     if (type == BTREE_LEAF_TABLE) {
-        q += bt_put_varint(q, (uint64_t)rowid);
+        q += varint_put(q, (uint64_t)rowid);
     }
     const uint32_t local = btree_local_size(src->usable, type == BTREE_LEAF_TABLE, len);
     memcpy(q, payload, local);
@@ -449,7 +449,7 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
         if (type == BTREE_LEAF_TABLE) {
             const cellref lastc = pool[start[j] + count[j] - 1];
             bt_put32(nd, pg[j]);
-            const uint32_t sz = 4 + (uint32_t)bt_put_varint(nd + 4, (uint64_t)leaf_rowid(lastc.p));
+            const uint32_t sz = 4 + (uint32_t)varint_put(nd + 4, (uint64_t)leaf_rowid(lastc.p));
             newdiv[j] = (cellref){nd, sz};
             nd += sz;
         } else if (type == BTREE_LEAF_INDEX) {
