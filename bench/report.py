@@ -9,7 +9,9 @@ Used by bench/run; standard library only. Subcommands:
       (engine, workload among the nine names, ops_per_s > 0, runs >= 1,
       min <= ops_per_s <= max, ratio_to_baseline > 0) or a "skipped" reason;
       every engine of a program has a line for every workload its settings
-      line chose; and each required suite has at least one line.
+      line chose; every pager-suite measurement has its fields (workload
+      among the pager's, ops_per_s > 0, runs >= 1, min <= ops_per_s <= max,
+      ratio_to_baseline > 0); and each required suite has at least one line.
 
   merge OUT FILE...
       Concatenates the suites' JSON lines into OUT and adds to every
@@ -20,7 +22,8 @@ Used by bench/run; standard library only. Subcommands:
   markdown FILE TITLE
       Prints the Markdown report of a merged file: settings, overhead per
       engine and workload, throughput, memory and file size, the project's
-      targets with the measured figures, and the cipher suite's throughput.
+      targets with the measured figures, the cipher suite's throughput, and
+      the native pager's costs against their baselines.
 
   plotdata FILE DIR
       Writes the data files bench/plot.gp draws (overhead.dat, ciphers.dat)
@@ -34,6 +37,12 @@ import sys
 WORKLOADS = ["bulk", "warm", "cold", "cold_os", "scan_full", "scan_range",
              "write_normal", "write_full", "mix"]
 BASELINES = {"sqlite-plain", "sqlcipher-plain", "sqlite3mc-plain", "turso-plain"}
+# bench_pager (suite "pager"): cache hits, misses, commits of K pages per mode
+PAGER_WORKLOADS = ["hit", "miss"] + ["commit_%d_%s" % (k, m) for k in (1, 10, 100)
+                                     for m in ("off", "normal", "full")]
+# the pager's targets: the least ratio to the baseline that meets each
+PAGER_TARGETS = {"hit": (0.5, "within 2x of a hash-table lookup"),
+                 "miss": (1 / 1.1, "at most pread + unseal + 10%")}
 
 
 def load(path):
@@ -63,11 +72,17 @@ def harness(d):
 
 def is_measurement(d):
     """A workload measurement, from any harness (the Node one uses suite "node")."""
-    return "workload" in d and "engine" in d and d.get("op") != "settings"
+    return ("workload" in d and "engine" in d and d.get("op") != "settings"
+            and d.get("suite") != "pager")
+
+
+def is_pager(d):
+    """A measurement of the native pager's benchmark."""
+    return d.get("suite") == "pager" and d.get("op") != "settings"
 
 
 def is_workload_settings(d):
-    return d.get("op") == "settings" and d.get("suite") != "ciphers"
+    return d.get("op") == "settings" and d.get("suite") not in ("ciphers", "pager")
 
 
 def is_number(v):
@@ -75,6 +90,18 @@ def is_number(v):
 
 
 # ---- check -----------------------------------------------------------------
+
+def throughput_problems(d, problems):
+    """Adds the problems of a line's throughput fields to problems."""
+    for field in ("ops_per_s", "min", "max", "ratio_to_baseline"):
+        if not is_number(d.get(field)) or d[field] <= 0:
+            problems.append("%s missing or not positive" % field)
+    if not isinstance(d.get("runs"), int) or d["runs"] < 1:
+        problems.append("runs missing or < 1")
+    if not problems and not d["min"] <= d["ops_per_s"] <= d["max"]:
+        problems.append("ops_per_s outside [min, max]")
+    return problems
+
 
 def check_measurement(d):
     """Problems with one workloads measurement, as a list of strings."""
@@ -88,17 +115,21 @@ def check_measurement(d):
         if not isinstance(d["skipped"], str) or not d["skipped"]:
             problems.append("skipped without a reason")
         return problems
-    for field in ("ops_per_s", "min", "max", "ratio_to_baseline"):
-        if not is_number(d.get(field)) or d[field] <= 0:
-            problems.append("%s missing or not positive" % field)
-    if not isinstance(d.get("runs"), int) or d["runs"] < 1:
-        problems.append("runs missing or < 1")
-    if not problems and not d["min"] <= d["ops_per_s"] <= d["max"]:
-        problems.append("ops_per_s outside [min, max]")
+    throughput_problems(d, problems)
     for field in ("peak_mem_kb", "file_bytes"):
         if field in d and (not is_number(d[field]) or d[field] < 0):
             problems.append("%s not a number" % field)
     return problems
+
+
+def check_pager(d):
+    """Problems with one pager measurement, as a list of strings."""
+    problems = []
+    if not isinstance(d.get("engine"), str) or not d.get("engine"):
+        problems.append("no engine")
+    if d.get("workload") not in PAGER_WORKLOADS:
+        problems.append("unknown pager workload %r" % d.get("workload"))
+    return throughput_problems(d, problems)
 
 
 def cmd_check(args):
@@ -123,6 +154,11 @@ def cmd_check(args):
             errors.append("%s: not a JSON object with a suite: %.80s" % (where, text))
             continue
         suites.add(d["suite"])
+        if d["suite"] == "pager":
+            problems = [] if d.get("op") == "settings" else check_pager(d)
+            if problems:
+                errors.append("%s: %s" % (where, "; ".join(problems)))
+            continue
         if is_workload_settings(d):
             program[harness(d)] = d.get("program", harness(d))
             chosen[program[harness(d)]] = d.get("workloads", WORKLOADS)
@@ -165,8 +201,10 @@ def cmd_check(args):
     if errors:
         sys.exit(1)
     count = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_measurement(d))
-    print("report.py check: %s: %d lines well formed (%d workload measurements; suites: %s)"
-          % (path, len(lines), count, ", ".join(sorted(suites))))
+    pcount = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_pager(d))
+    print("report.py check: %s: %d lines well formed (%d workload measurements, %d pager "
+          "measurements; suites: %s)" % (path, len(lines), count, pcount,
+                                          ", ".join(sorted(suites))))
 
 
 # ---- merge -----------------------------------------------------------------
@@ -330,6 +368,29 @@ def ciphers_table(rows):
     return out
 
 
+def pager_table(rows):
+    """The native pager's costs against their baselines (suite pager)."""
+    ps = [d for d in rows if is_pager(d)]
+    if not ps:
+        return []
+    out = ["| workload | engine | ops/s: median (min-max) | ns/op | baseline | baseline "
+           "ops/s | ratio (min-max) | target |",
+           "|---|---|---:|---:|---|---:|---:|---|"]
+    order = {w: i for i, w in enumerate(PAGER_WORKLOADS)}
+    for d in sorted(ps, key=lambda d: (order.get(d["workload"], 99), d["engine"])):
+        target = "-"
+        if d["workload"] in PAGER_TARGETS:
+            least, text = PAGER_TARGETS[d["workload"]]
+            target = "%s: %s" % (text, "met" if d["ratio_to_baseline"] >= least else "not met")
+        base = d.get("baseline_ops_per_s")
+        out.append("| %s | %s | %s (%s-%s) | %.0f | %s | %s | %.3f (%.3f-%.3f) | %s |"
+                   % (d["workload"], d["engine"], fmt_ops(d["ops_per_s"]), fmt_ops(d["min"]),
+                      fmt_ops(d["max"]), 1e9 / d["ops_per_s"], d.get("baseline", "-"),
+                      fmt_ops(base) if is_number(base) else "-", d["ratio_to_baseline"],
+                      d.get("ratio_min", 0), d.get("ratio_max", 0), target))
+    return out
+
+
 def cmd_markdown(args):
     if len(args) != 2:
         sys.exit("usage: report.py markdown FILE TITLE")
@@ -386,6 +447,13 @@ def cmd_markdown(args):
     ct = ciphers_table(rows)
     if ct:
         out += ["", "## Cipher throughput (sealdb bench ciphers), GB/s, median", ""] + ct
+    pt = pager_table(rows)
+    if pt:
+        out += ["", "## Native pager (bench_pager): costs against their parts, same run", "",
+                "hit: pager_get + pager_put of a cached page against a hash-table lookup; "
+                "miss: a 16-page cache over a larger file against pread + unseal_page; "
+                "commit_K_MODE: commits of K pages at each durability mode, sealed against "
+                "the plain pager. Ratio: engine/baseline ops (>1 faster).", ""] + pt
     print("\n".join(out))
 
 

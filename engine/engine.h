@@ -13,16 +13,8 @@
 #include <sqlite3.h>
 
 #include "keys.h"
+#include "pager.h" /* wal_checksum: the WAL format is the pager's */
 #include "sealdb.h"
-
-/* SQLite's WAL checksum over n bytes (n a multiple of 8), continuing from
- * in[2] into out[2]; big_endian selects the word order (WAL magic bit 0). */
-void wal_checksum(int big_endian, const uint8_t *data, size_t n, const uint32_t in[2],
-                  uint32_t out[2]);
-/* The same, one pair of words at a time (the reference the fast path is
- * tested against). */
-void wal_checksum_portable(int big_endian, const uint8_t *data, size_t n, const uint32_t in[2],
-                           uint32_t out[2]);
 
 /* Hands a credential (a copy) to the VFS for one open: returns its id for
  * the URI's keyref parameter. The VFS takes the entry out when it opens the

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "pager.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

@@ -1,0 +1,1393 @@
+/*
+ * pager.c - the native pager: opening and locking, snapshots, page reads
+ * through the cache, write batches, commits, checkpoints and the freelist.
+ *
+ * State: the published state under pager.mu is (generation, last committed
+ * frame, frames already in the database file, page count). A snapshot
+ * copies it when it begins and reads every page as version_tag(generation,
+ * frame) says: the newest WAL version not above it, else the database
+ * file's copy (cache.c). The WAL file and its index are wal.c's.
+ *
+ * Invariants:
+ * - The database file is locked EXCLUSIVE (SQLite's protocol) from open to
+ *   close: no SQLite connection reads or writes it meanwhile.
+ * - One write batch (or FULL-and-stronger checkpoint) at a time holds the
+ *   writer flag. A batch's pages are private copies until its commit has
+ *   been written (and synced, per durability); only then do new versions
+ *   enter the page table and the published frame move, so a snapshot sees
+ *   a commit entirely or not at all.
+ * - A checkpoint copies a page's frame into the database file only when
+ *   every live snapshot resolves that page to this frame or a newer one
+ *   (frames up to the oldest live snapshot), so no snapshot ever reads a
+ *   database page that changed under it.
+ * - The log starts over (a new generation) only when every frame is in the
+ *   database file, which implies every live snapshot is at the last frame:
+ *   their view is then exactly the database file, which is where they read
+ *   from afterwards. In-flight reads of old frames finish first (wal_rw).
+ * - Page 1, whenever it is written, carries the page count, the change
+ *   counter (and version-valid-for) one higher, the library version and
+ *   WAL mode (bytes 18, 19); every change of the page count or the
+ *   freelist, and the first commit to a file in rollback mode, writes it.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pager_int.h"
+
+#define DEFAULT_PAGE_SIZE 4096
+#define DEFAULT_CACHE_PAGES 2000
+#define DEFAULT_AUTOCHECKPOINT 1000
+#define DEFAULT_BUSY_MS 5000
+
+struct pager_batch {
+    pager *p;
+    pager_snapshot snap;
+    pager_page **tab; /* dirty pages, open addressing on pgno */
+    uint32_t cap, count;
+    uint32_t page_count; /* the batch's page count */
+};
+
+/* ---- messages ------------------------------------------------------------------- */
+
+static const char *errno_text(int e)
+{
+    switch (e) {
+    case ENOSPC: return "no space left on the device";
+    case EIO: return "input/output error";
+    case ENOENT: return "no such file";
+    case EACCES:
+    case EPERM: return "permission denied";
+    case EROFS: return "read-only file system";
+    case EDQUOT: return "disk quota exceeded";
+    case ENOMEM: return "out of memory";
+    default: return NULL;
+    }
+}
+
+int pager_io_error(sealdb_error *err, int rc, const pager_file *f, const char *fmt, ...)
+{
+    char what[SEALDB_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (rc == SEALDB_ENOMEM) {
+        return error_set(err, rc, "%s: out of memory", what);
+    }
+    if (rc == SEALDB_EBUSY) {
+        return error_set(err, rc, "%s: the file is locked by another connection", what);
+    }
+    const int e = f ? f->err_no : errno;
+    const char *text = errno_text(e);
+    if (text) {
+        return error_set(err, rc, "%s: %s", what, text);
+    }
+    return error_set(err, rc, "%s: I/O error (errno %d)", what, e);
+}
+
+static char *concat(const char *a, const char *b)
+{
+    const size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 1);
+    if (s) {
+        memcpy(s, a, la);
+        memcpy(s + la, b, lb + 1);
+    }
+    return s;
+}
+
+/* ---- unsealing --------------------------------------------------------------------- */
+
+int pager_unseal(pager *p, uint8_t *page, uint32_t pgno)
+{
+    if (!p->seal) {
+        return SEALDB_OK;
+    }
+    if (p->unseal_serial) {
+        pthread_mutex_lock(&p->unseal_mu);
+    }
+    const int rc = unseal_page(p->seal, page, p->page_size, pgno);
+    if (p->unseal_serial) {
+        pthread_mutex_unlock(&p->unseal_mu);
+    }
+    return rc;
+}
+
+static int unseal_error(pager *p, sealdb_error *err, uint32_t pgno, uint32_t frame)
+{
+    if (frame) {
+        return error_set(err, SEALDB_ECORRUPT,
+                         "page %u in WAL frame %u of %s failed authentication: the WAL is "
+                         "damaged or was tampered with",
+                         pgno, frame, p->wal_path);
+    }
+    return error_set(err, SEALDB_ECORRUPT,
+                     "page %u of %s failed authentication: the file is damaged or was "
+                     "tampered with",
+                     pgno, p->path);
+}
+
+/* ---- creating a database ------------------------------------------------------------- */
+
+/* Page 1 of an empty database in WAL mode: SQLite's header and an empty
+ * table leaf (the schema table), exactly what SQLite accepts as a new file. */
+static void empty_page1(uint8_t *pg, uint32_t page_size, uint32_t reserved)
+{
+    memset(pg, 0, page_size);
+    memcpy(pg, "SQLite format 3", 16);
+    pg[16] = page_size == 65536 ? 0 : (uint8_t)(page_size >> 8);
+    pg[17] = page_size == 65536 ? 1 : (uint8_t)page_size;
+    pg[18] = pg[19] = 2; /* WAL */
+    pg[20] = (uint8_t)reserved;
+    pg[21] = 64;
+    pg[22] = 32;
+    pg[23] = 32;
+    put_be32(pg + 24, 1); /* change counter */
+    put_be32(pg + 28, 1); /* page count */
+    put_be32(pg + 44, 4); /* schema format */
+    put_be32(pg + 56, 1); /* UTF-8 */
+    put_be32(pg + 92, 1); /* version-valid-for = change counter */
+    put_be32(pg + 96, SQLITE_VERSION_NUMBER);
+    const uint32_t usable = page_size - reserved;
+    pg[100] = 0x0d; /* table leaf, no cells */
+    pg[105] = (uint8_t)(usable >> 8 & 0xff);
+    pg[106] = (uint8_t)(usable & 0xff); /* 65536 is stored as 0 */
+}
+
+static int create_db(pager *p, sealdb_error *err)
+{
+    const uint32_t reserved = p->seal ? seal_ctx_reserved(p->seal) : 0;
+    uint8_t *pg = malloc(p->page_size);
+    if (!pg) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    empty_page1(pg, p->page_size, reserved);
+    int rc = SEALDB_OK;
+    if (p->seal && seal_page(p->seal, pg, pg, p->page_size, 1) != SEALDB_OK) {
+        rc = error_set(err, SEALDB_ECRYPTO, "sealing page 1 failed");
+    }
+    if (rc == SEALDB_OK && (rc = p->db->io->write(p->db, pg, p->page_size, 0)) != SEALDB_OK) {
+        rc = pager_io_error(err, rc, p->db, "writing page 1 of %s", p->path);
+    }
+    if (rc == SEALDB_OK && p->durability != PAGER_SYNC_OFF) {
+        if ((rc = p->db->io->sync(p->db, 1)) != SEALDB_OK) {
+            rc = pager_io_error(err, rc, p->db, "syncing %s", p->path);
+        } else {
+            stat_add(&p->n_db_syncs, 1);
+        }
+    }
+    if (rc == SEALDB_OK && p->seal) {
+        stat_add(&p->n_sealed, 1);
+    }
+    free(pg);
+    p->page_count = 1;
+    return rc;
+}
+
+/* ---- opening ------------------------------------------------------------------------- */
+
+static int valid_page_size(uint32_t n)
+{
+    return n >= 512 && n <= 65536 && (n & (n - 1)) == 0;
+}
+
+/* A rollback journal SQLite left behind must be rolled back by SQLite. */
+static int check_hot_journal(pager *p, sealdb_error *err)
+{
+    char *jpath = concat(p->path, "-journal");
+    if (!jpath) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    int exists = 0, rc = p->io->exists(p->io, jpath, &exists);
+    pager_file *j = NULL;
+    if (rc == SEALDB_OK && exists && p->io->open(p->io, jpath, PAGER_FILE_JOURNAL, 0, &j) == 0) {
+        static const uint8_t magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+        uint8_t head[8] = {0};
+        uint64_t size = 0;
+        if (j->io->size(j, &size) == SEALDB_OK && size >= 8 &&
+            j->io->read(j, head, 8, 0) == SEALDB_OK && memcmp(head, magic, 8) == 0) {
+            rc = error_set(err, SEALDB_EFORMAT,
+                           "%s has a rollback journal from an interrupted SQLite transaction; "
+                           "open the database once through SQLite to roll it back",
+                           p->path);
+        }
+        j->io->close(j);
+    }
+    free(jpath);
+    return rc;
+}
+
+/* Reads and checks the header of an existing database file. */
+static int read_header(pager *p, const pager_config *cfg, sealdb_error *err)
+{
+    uint8_t hdr[100];
+    int rc = p->db->io->read(p->db, hdr, sizeof hdr, 0);
+    if (rc != SEALDB_OK) {
+        return pager_io_error(err, rc, p->db, "reading the header of %s", p->path);
+    }
+    seal_file_info info;
+    if ((rc = seal_header_read(hdr, &info, err)) != SEALDB_OK) {
+        return rc;
+    }
+    if (info.sealed && !p->seal) {
+        return error_set(err, SEALDB_EMISMATCH, "%s is sealed (%s): it needs its key", p->path,
+                         sealdb_cipher_name(info.cipher));
+    }
+    if (!info.sealed && p->seal) {
+        return error_set(err, SEALDB_ENOTSEALED, "%s is a plain SQLite database, not a sealed one",
+                         p->path);
+    }
+    if (info.sealed) {
+        uint8_t salt[SEAL_SALT_BYTES];
+        seal_ctx_salt(p->seal, salt);
+        if (info.cipher != seal_ctx_cipher(p->seal) || info.layout != seal_ctx_layout(p->seal) ||
+            (info.layout == SEALDB_LAYOUT_HARDENED && memcmp(salt, info.salt, sizeof salt) != 0)) {
+            return error_set(err, SEALDB_EMISMATCH,
+                             "the keys given belong to another database than %s (cipher, layout "
+                             "or salt differ)",
+                             p->path);
+        }
+    }
+    if (!valid_page_size(info.page_size)) {
+        return error_set(err, SEALDB_EFORMAT, "bad page size %u in the header of %s",
+                         info.page_size, p->path);
+    }
+    if (cfg->page_size && cfg->page_size != info.page_size) {
+        return error_set(err, SEALDB_EINVAL, "%s has %u-byte pages, not %u", p->path,
+                         info.page_size, cfg->page_size);
+    }
+    if (hdr[18] > 2 || hdr[19] > 2) {
+        return error_set(err, SEALDB_EFORMAT,
+                         "%s has file format versions %u/%u; only 1 and 2 are known", p->path,
+                         hdr[18], hdr[19]);
+    }
+    p->page_size = info.page_size;
+    p->usable = info.page_size - hdr[20];
+    if (p->usable < 480) {
+        return error_set(err, SEALDB_EFORMAT, "usable page size %u of %s is below 480", p->usable,
+                         p->path);
+    }
+    uint64_t size = 0;
+    if ((rc = p->db->io->size(p->db, &size)) != SEALDB_OK) {
+        return pager_io_error(err, rc, p->db, "reading the size of %s", p->path);
+    }
+    const uint32_t in_header = get_be32(hdr + 28);
+    p->page_count = in_header && memcmp(hdr + 24, hdr + 92, 4) == 0
+                        ? in_header
+                        : (uint32_t)(size / info.page_size);
+    return SEALDB_OK;
+}
+
+static void pager_free_all(pager *p)
+{
+    wal_close(p);
+    if (p->db) {
+        p->db->io->unlock(p->db, PAGER_LOCK_NONE);
+        p->db->io->close(p->db);
+    }
+    if (p->cache.owner || p->cache.arena) {
+        cache_destroy(&p->cache);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->ckpt_mu);
+    pthread_mutex_destroy(&p->unseal_mu);
+    pthread_rwlock_destroy(&p->wal_rw);
+    free(p->path);
+    free(p->wal_path);
+    free(p);
+}
+
+static int check_page1(pager *p, sealdb_error *err)
+{
+    pager_snapshot *s = NULL;
+    pager_page *pg = NULL;
+    int rc = pager_snapshot_begin(p, &s, err);
+    if (rc == SEALDB_OK) {
+        rc = pager_get(s, 1, &pg, err);
+        if (rc == SEALDB_ECORRUPT && p->seal && seal_ctx_layout(p->seal) == SEALDB_LAYOUT_TURSO) {
+            rc = error_set(err, SEALDB_EWRONGKEY,
+                           "page 1 of %s failed authentication: wrong key, or the page is "
+                           "damaged (the turso layout cannot tell these apart)",
+                           p->path);
+        }
+        if (rc == SEALDB_OK) {
+            const uint8_t *d = pager_page_data(pg);
+            const uint32_t ps = d[16] == 0 && d[17] == 1 ? 65536u : (uint32_t)d[16] << 8 | d[17];
+            p->wal_header = d[18] == 2 && d[19] == 2;
+            if (memcmp(d, "SQLite format 3", 16) != 0 || ps != p->page_size ||
+                p->page_size - d[20] != p->usable) {
+                rc = error_set(err, SEALDB_ECORRUPT,
+                               "page 1 of %s does not match the database header (page size or "
+                               "reserved bytes changed)",
+                               p->path);
+            }
+            pager_put(pg);
+        }
+        pager_snapshot_end(s);
+    }
+    return rc;
+}
+
+int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_error *err)
+{
+    if (!out) {
+        return error_set(err, SEALDB_EINVAL, "out must not be NULL");
+    }
+    *out = NULL;
+    static const pager_config defaults = {0};
+    if (!cfg) {
+        cfg = &defaults;
+    }
+    if (!path) {
+        return error_set(err, SEALDB_EINVAL, "path must not be NULL");
+    }
+    if (cfg->page_size && !valid_page_size(cfg->page_size)) {
+        return error_set(err, SEALDB_EINVAL,
+                         "page size %u: it must be a power of two from 512 to 65536",
+                         cfg->page_size);
+    }
+    if (cfg->durability > PAGER_SYNC_OFF) {
+        return error_set(err, SEALDB_EINVAL, "unknown durability mode %d", (int)cfg->durability);
+    }
+    pager *p = calloc(1, sizeof *p);
+    if (!p) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    p->io = cfg->io ? cfg->io : pager_io_default();
+    p->seal = cfg->seal;
+    p->durability = cfg->durability;
+    p->autocheckpoint = cfg->autocheckpoint == 0 ? DEFAULT_AUTOCHECKPOINT : cfg->autocheckpoint;
+    p->busy_timeout_ms = cfg->busy_timeout_ms == 0 ? DEFAULT_BUSY_MS : cfg->busy_timeout_ms;
+    p->keep_wal = cfg->keep_wal;
+    p->secure_delete = cfg->secure_delete;
+    p->gen = 1;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&p->ckpt_mu, NULL);
+    pthread_mutex_init(&p->unseal_mu, NULL);
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&p->wal_rw, &ra);
+    pthread_rwlockattr_destroy(&ra);
+    if (p->seal) {
+        const sealdb_cipher_id c = seal_ctx_cipher(p->seal);
+        p->unseal_serial = c == SEALDB_AES128GCM || c == SEALDB_AES256GCM;
+    }
+    p->path = strdup(path);
+    p->wal_path = concat(path, "-wal");
+    if (!p->path || !p->wal_path) {
+        pager_free_all(p);
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    int rc = p->io->open(p->io, path, PAGER_FILE_DB, cfg->create, &p->db);
+    if (rc != SEALDB_OK) {
+        rc = pager_io_error(err, rc, NULL, "cannot open %s", path);
+        pager_free_all(p);
+        return rc;
+    }
+    /* SQLite's way to the exclusive lock: SHARED, RESERVED, EXCLUSIVE. */
+    rc = p->db->io->lock(p->db, PAGER_LOCK_SHARED);
+    if (rc == SEALDB_OK) {
+        rc = p->db->io->lock(p->db, PAGER_LOCK_RESERVED);
+    }
+    if (rc == SEALDB_OK) {
+        rc = p->db->io->lock(p->db, PAGER_LOCK_EXCLUSIVE);
+    }
+    if (rc != SEALDB_OK) {
+        if (rc == SEALDB_EBUSY) {
+            error_set(err, rc,
+                      "%s is in use by another connection (SQLite holds a lock on it); close it "
+                      "first",
+                      path);
+        } else {
+            pager_io_error(err, rc, p->db, "locking %s", path);
+        }
+        pager_free_all(p);
+        return rc;
+    }
+    uint64_t size = 0;
+    if ((rc = check_hot_journal(p, err)) != SEALDB_OK ||
+        (rc = p->db->io->size(p->db, &size)) != SEALDB_OK) {
+        if (rc == SEALDB_EIO) {
+            pager_io_error(err, rc, p->db, "reading the size of %s", path);
+        }
+        pager_free_all(p);
+        return rc;
+    }
+    const int creating = size == 0;
+    if (creating && !cfg->create) {
+        pager_free_all(p);
+        return error_set(err, SEALDB_EFORMAT, "%s is empty: not a database", path);
+    }
+    if (creating) {
+        p->page_size = cfg->page_size ? cfg->page_size : DEFAULT_PAGE_SIZE;
+        const uint32_t reserved = p->seal ? seal_ctx_reserved(p->seal) : 0;
+        p->usable = p->page_size - reserved;
+        if (p->page_size <= reserved || p->usable < 480) {
+            const uint32_t ps = p->page_size;
+            pager_free_all(p);
+            return error_set(err, SEALDB_EINVAL,
+                             "usable page size %u is below SQLite's minimum of 480 (%u-byte "
+                             "pages with %u reserved bytes)",
+                             ps > reserved ? ps - reserved : 0, ps, reserved);
+        }
+    } else if ((rc = read_header(p, cfg, err)) != SEALDB_OK) {
+        pager_free_all(p);
+        return rc;
+    }
+    uint64_t budget = cfg->cache_pages;
+    if (!budget && cfg->cache_bytes) {
+        budget = cfg->cache_bytes / p->page_size;
+    }
+    if (!budget) {
+        budget = DEFAULT_CACHE_PAGES;
+    }
+    if (budget < PAGER_MIN_CACHE) {
+        budget = PAGER_MIN_CACHE;
+    }
+    if (budget > UINT32_MAX / 2) {
+        budget = UINT32_MAX / 2;
+    }
+    if (cache_init(&p->cache, p->page_size, (uint32_t)budget) != SEALDB_OK) {
+        pager_free_all(p);
+        return error_set(err, SEALDB_ENOMEM, "no memory for a cache of %llu pages",
+                         (unsigned long long)budget);
+    }
+    if ((creating && (rc = create_db(p, err)) != SEALDB_OK) || (rc = wal_open(p, err)) != 0) {
+        pager_free_all(p);
+        return rc;
+    }
+    if (creating && (rc = wal_truncate(p, err)) != SEALDB_OK) {
+        /* a WAL beside an empty file belongs to no database (SQLite deletes it) */
+        pager_free_all(p);
+        return rc;
+    }
+    if ((rc = wal_recover(p, err)) != SEALDB_OK || (rc = check_page1(p, err)) != SEALDB_OK) {
+        pager_free_all(p);
+        return rc;
+    }
+    *out = p;
+    return SEALDB_OK;
+}
+
+int pager_close(pager *p, sealdb_error *err)
+{
+    if (!p) {
+        return SEALDB_OK;
+    }
+    assert(!p->snaps && !p->writer);
+    int rc = SEALDB_OK;
+    if (!p->keep_wal) {
+        rc = pager_checkpoint(p, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL, err);
+        if (rc == SEALDB_OK) {
+            /* the log is empty and in the file: like SQLite, leave no WAL */
+            wal_close(p);
+            p->io->remove(p->io, p->wal_path);
+        }
+    }
+    pager_free_all(p);
+    return rc;
+}
+
+uint32_t pager_page_size(const pager *p)
+{
+    return p->page_size;
+}
+
+uint32_t pager_usable_size(const pager *p)
+{
+    return p->usable;
+}
+
+/* ---- snapshots ------------------------------------------------------------------------ */
+
+/* Registers s at the last published commit (p->mu held). */
+static void snapshot_link(pager *p, pager_snapshot *s)
+{
+    s->p = p;
+    s->gen = p->gen;
+    s->frame = p->mx_frame;
+    s->page_count = p->page_count;
+    s->tag = version_tag(s->gen, s->frame);
+    s->prev = NULL;
+    s->next = p->snaps;
+    if (p->snaps) {
+        p->snaps->prev = s;
+    }
+    p->snaps = s;
+}
+
+static void snapshot_unlink(pager *p, pager_snapshot *s)
+{
+    if (s->prev) {
+        s->prev->next = s->next;
+    } else {
+        p->snaps = s->next;
+    }
+    if (s->next) {
+        s->next->prev = s->prev;
+    }
+    pthread_cond_broadcast(&p->cond);
+}
+
+int pager_snapshot_begin(pager *p, pager_snapshot **out, sealdb_error *err)
+{
+    pager_snapshot *s = calloc(1, sizeof *s);
+    *out = s;
+    if (!s) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    pthread_mutex_lock(&p->mu);
+    snapshot_link(p, s);
+    pthread_mutex_unlock(&p->mu);
+    return SEALDB_OK;
+}
+
+void pager_snapshot_end(pager_snapshot *s)
+{
+    if (!s) {
+        return;
+    }
+    pager *p = s->p;
+    pthread_mutex_lock(&p->mu);
+    snapshot_unlink(p, s);
+    pthread_mutex_unlock(&p->mu);
+    free(s);
+}
+
+uint32_t pager_snapshot_page_count(const pager_snapshot *s)
+{
+    return s->batch ? s->batch->page_count : s->page_count;
+}
+
+uint32_t pager_snapshot_frame(const pager_snapshot *s)
+{
+    return s->frame;
+}
+
+/* ---- reading pages ---------------------------------------------------------------------- */
+
+static pager_page *batch_find(const pager_batch *b, uint32_t pgno);
+
+static int beyond(pager *p, sealdb_error *err, uint32_t pgno, uint32_t count)
+{
+    return error_set(err, SEALDB_ECORRUPT,
+                     "page %u of %s is beyond the end of the database (%u pages)", pgno, p->path,
+                     count);
+}
+
+/* Reads version v of pgno (frame 0: the database file; the caller counted
+ * itself in v->loading) into a slot, opens it, puts it in the cache and
+ * lends it. Releases wal_rw after the read when the caller holds it. */
+static int fill(pager *p, stripe *st, pager_page *v, uint32_t pgno, uint32_t frame, int rw,
+                sealdb_error *err)
+{
+    page_cache *c = &p->cache;
+    const int32_t slot = cache_slot_alloc(c);
+    uint8_t *buf = slot >= 0 ? cache_slot_data(c, slot) : NULL;
+    int rc;
+    if (slot < 0) {
+        rc = error_set(err, SEALDB_ENOMEM,
+                       "the page cache is full: all %u pages are lent out; put pages back or "
+                       "give the pager a larger cache",
+                       c->nslots);
+    } else if (frame) {
+        rc = wal_read_body(p, frame, buf);
+        if (rc != SEALDB_OK) {
+            rc = pager_io_error(err, rc, p->w.file, "reading WAL frame %u of %s", frame,
+                                p->wal_path);
+        }
+    } else {
+        rc = p->db->io->read(p->db, buf, p->page_size, (uint64_t)(pgno - 1) * p->page_size);
+        if (rc != SEALDB_OK) {
+            rc = pager_io_error(err, rc, p->db, "reading page %u of %s", pgno, p->path);
+        }
+    }
+    if (rw) {
+        pthread_rwlock_unlock(&p->wal_rw);
+    }
+    if (rc == SEALDB_OK && pager_unseal(p, buf, pgno) != SEALDB_OK) {
+        rc = unseal_error(p, err, pgno, frame);
+    }
+    pthread_mutex_lock(&st->mu);
+    v->loading--;
+    if (rc != SEALDB_OK) {
+        if (slot >= 0) {
+            crypto_wipe(buf, p->page_size);
+            cache_slot_free(c, slot);
+        }
+        pthread_mutex_unlock(&st->mu);
+        return rc;
+    }
+    st->unsealed += p->seal != NULL;
+    if (v->data) { /* another thread read it meanwhile */
+        cache_slot_free(c, slot);
+    } else {
+        cache_attach(c, v, slot);
+    }
+    cache_lend(v);
+    pthread_mutex_unlock(&st->mu);
+    return SEALDB_OK;
+}
+
+/* The version s sees of a page with no record or no version yet: the
+ * database file's (stripe locked). NULL when memory is short. */
+static pager_page *db_version(stripe *st, page_rec **r, uint32_t pgno)
+{
+    if (!*r && cache_rec_add(st, NULL, r, pgno) != SEALDB_OK) {
+        return NULL;
+    }
+    pager_page *v = cache_page_new(st, pgno);
+    if (v) {
+        (*r)->db = v;
+    }
+    return v;
+}
+
+/* The miss path for a WAL frame: held across the read, wal_rw keeps the
+ * log from starting over under it (after which the frame would be another
+ * page's). The version is resolved again under it. */
+static int load_frame(pager *p, pager_snapshot *s, uint32_t pgno, pager_page **pg,
+                      sealdb_error *err)
+{
+    stripe *st = cache_stripe(&p->cache, pgno);
+    pthread_rwlock_rdlock(&p->wal_rw);
+    pthread_mutex_lock(&st->mu);
+    page_rec *r = cache_rec(st, pgno);
+    pager_page *v = r ? cache_resolve(r, s->tag) : NULL;
+    if (!v && !(v = db_version(st, &r, pgno))) {
+        pthread_mutex_unlock(&st->mu);
+        pthread_rwlock_unlock(&p->wal_rw);
+        return error_set(err, SEALDB_ENOMEM, "out of memory for the page table");
+    }
+    if (v->data) {
+        cache_lend(v);
+        pthread_mutex_unlock(&st->mu);
+        pthread_rwlock_unlock(&p->wal_rw);
+        *pg = v;
+        return SEALDB_OK;
+    }
+    v->loading++;
+    const uint32_t frame = (uint32_t)v->tag; /* 0 once the log started over */
+    pthread_mutex_unlock(&st->mu);
+    const int rc = fill(p, st, v, pgno, frame, 1, err);
+    *pg = rc == SEALDB_OK ? v : NULL;
+    return rc;
+}
+
+int pager_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *err)
+{
+    pager *p = s->p;
+    *pg = NULL;
+    if (s->batch) {
+        pager_page *d = batch_find(s->batch, pgno);
+        if (d) {
+            *pg = d;
+            return SEALDB_OK;
+        }
+        if (pgno > s->batch->page_count) {
+            return beyond(p, err, pgno, s->batch->page_count);
+        }
+    }
+    if (pgno == 0 || pgno > s->page_count) {
+        return beyond(p, err, pgno, s->page_count);
+    }
+    page_cache *c = &p->cache;
+    stripe *st = cache_stripe(c, pgno);
+    pthread_mutex_lock(&st->mu);
+    page_rec *r = cache_rec(st, pgno);
+    pager_page *v = r ? cache_resolve(r, s->tag) : NULL;
+    if (v && v->data) {
+        cache_lend(v);
+        uint8_t *ref = &c->ref[v->slot];
+        if (!__atomic_load_n(ref, __ATOMIC_RELAXED)) {
+            __atomic_store_n(ref, 1, __ATOMIC_RELAXED);
+        }
+        st->hits++;
+        pthread_mutex_unlock(&st->mu);
+        *pg = v;
+        return SEALDB_OK;
+    }
+    st->misses++;
+    if (v && v->tag != 0) {
+        pthread_mutex_unlock(&st->mu);
+        return load_frame(p, s, pgno, pg, err);
+    }
+    /* The database file's copy: the file never changes under a snapshot
+     * that reads a page from it, so no lock is held across the read. */
+    if (!v && !(v = db_version(st, &r, pgno))) {
+        pthread_mutex_unlock(&st->mu);
+        return error_set(err, SEALDB_ENOMEM, "out of memory for the page table");
+    }
+    v->loading++;
+    pthread_mutex_unlock(&st->mu);
+    const int rc = fill(p, st, v, pgno, 0, 0, err);
+    *pg = rc == SEALDB_OK ? v : NULL;
+    return rc;
+}
+
+const uint8_t *pager_page_data(const pager_page *pg)
+{
+    return pg->data;
+}
+
+void pager_put(pager_page *pg)
+{
+    if (pg && pg->lent) { /* a batch's own pages are not counted */
+        __atomic_fetch_sub(pg->lent, 1, __ATOMIC_RELEASE);
+    }
+}
+
+/* ---- write batches --------------------------------------------------------------------- */
+
+static pager_page *batch_find(const pager_batch *b, uint32_t pgno)
+{
+    if (!b->count) {
+        return NULL;
+    }
+    for (uint32_t i = (pgno * 0x9e3779b1u) & (b->cap - 1);; i = (i + 1) & (b->cap - 1)) {
+        pager_page *v = b->tab[i];
+        if (!v || v->pgno == pgno) {
+            return v;
+        }
+    }
+}
+
+static void tab_put(pager_page **tab, uint32_t cap, pager_page *v)
+{
+    uint32_t i = (v->pgno * 0x9e3779b1u) & (cap - 1);
+    while (tab[i]) {
+        i = (i + 1) & (cap - 1);
+    }
+    tab[i] = v;
+}
+
+static void dirty_free(pager *p, pager_page *v)
+{
+    crypto_wipe(v->data, p->page_size);
+    free(v->data);
+    free(v);
+}
+
+/* A new page of the batch (zeroed; the caller fills it). */
+static int batch_add(pager_batch *b, uint32_t pgno, pager_page **out, sealdb_error *err)
+{
+    pager *p = b->p;
+    if (2 * (b->count + 1) > b->cap) {
+        const uint32_t cap = b->cap ? b->cap * 2 : 64;
+        pager_page **tab = calloc(cap, sizeof *tab);
+        if (!tab) {
+            return error_set(err, SEALDB_ENOMEM, "out of memory for the write batch");
+        }
+        for (uint32_t i = 0; i < b->cap; i++) {
+            if (b->tab[i]) {
+                tab_put(tab, cap, b->tab[i]);
+            }
+        }
+        free(b->tab);
+        b->tab = tab;
+        b->cap = cap;
+    }
+    pager_page *v = calloc(1, sizeof *v);
+    uint8_t *data = v ? calloc(1, p->page_size) : NULL;
+    if (!data) {
+        free(v);
+        return error_set(err, SEALDB_ENOMEM, "out of memory for the write batch");
+    }
+    v->pgno = pgno;
+    v->tag = TAG_DIRTY;
+    v->slot = -1;
+    v->data = data;
+    tab_put(b->tab, b->cap, v);
+    b->count++;
+    *out = v;
+    return SEALDB_OK;
+}
+
+int pager_begin(pager *p, pager_batch **out, sealdb_error *err)
+{
+    pager_batch *b = calloc(1, sizeof *b);
+    *out = b;
+    if (!b) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    b->p = p;
+    pthread_mutex_lock(&p->mu);
+    while (p->writer) {
+        pthread_cond_wait(&p->cond, &p->mu);
+    }
+    p->writer = 1;
+    snapshot_link(p, &b->snap);
+    b->snap.batch = b;
+    b->page_count = b->snap.page_count;
+    pthread_mutex_unlock(&p->mu);
+    return SEALDB_OK;
+}
+
+pager_snapshot *pager_batch_snapshot(pager_batch *b)
+{
+    return &b->snap;
+}
+
+static int pending_page(const pager *p, uint32_t pgno)
+{
+    return pgno == PENDING_BYTE / p->page_size + 1;
+}
+
+int pager_write(pager_batch *b, uint32_t pgno, uint8_t **data, sealdb_error *err)
+{
+    pager *p = b->p;
+    *data = NULL;
+    pager_page *v = batch_find(b, pgno);
+    if (v) {
+        *data = v->data;
+        return SEALDB_OK;
+    }
+    if (pgno == 0 || pgno > b->page_count) {
+        return beyond(p, err, pgno, b->page_count);
+    }
+    if (pending_page(p, pgno)) {
+        return error_set(err, SEALDB_EINVAL, "page %u holds SQLite's lock byte and is never used",
+                         pgno);
+    }
+    pager_page *cur = NULL;
+    int rc = SEALDB_OK;
+    if (pgno <= b->snap.page_count) {
+        b->snap.batch = NULL; /* read the committed version */
+        rc = pager_get(&b->snap, pgno, &cur, err);
+        b->snap.batch = b;
+        if (rc != SEALDB_OK) {
+            return rc;
+        }
+    }
+    rc = batch_add(b, pgno, &v, err);
+    if (rc == SEALDB_OK && cur) {
+        memcpy(v->data, cur->data, p->page_size);
+    }
+    pager_put(cur);
+    if (rc == SEALDB_OK) {
+        *data = v->data;
+    }
+    return rc;
+}
+
+/* A page of the batch with every byte zero, without reading it. */
+static int write_zeroed(pager_batch *b, uint32_t pgno, uint8_t **data, sealdb_error *err)
+{
+    pager_page *v = batch_find(b, pgno);
+    if (!v) {
+        const int rc = batch_add(b, pgno, &v, err);
+        if (rc != SEALDB_OK) {
+            return rc;
+        }
+    }
+    memset(v->data, 0, b->p->page_size);
+    *data = v->data;
+    return SEALDB_OK;
+}
+
+static int writable_header(pager_batch *b, uint8_t **p1, sealdb_error *err)
+{
+    int rc = pager_write(b, 1, p1, err);
+    if (rc == SEALDB_OK && get_be32(*p1 + 52) != 0) {
+        rc = error_set(err, SEALDB_EFORMAT,
+                       "%s is an auto-vacuum database: the native pager does not allocate or "
+                       "free its pages yet (pointer maps)",
+                       b->p->path);
+    }
+    return rc;
+}
+
+int pager_allocate(pager_batch *b, uint32_t *pgno, uint8_t **data, sealdb_error *err)
+{
+    pager *p = b->p;
+    *pgno = 0;
+    *data = NULL;
+    uint8_t *p1;
+    int rc = writable_header(b, &p1, err);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    uint32_t nfree = get_be32(p1 + 36);
+    const uint32_t trunk = get_be32(p1 + 32);
+    if (nfree > 0 && trunk != 0) {
+        if (trunk > b->page_count) {
+            return error_set(err, SEALDB_ECORRUPT,
+                             "the freelist of %s starts at page %u, beyond the end (%u pages)",
+                             p->path, trunk, b->page_count);
+        }
+        uint8_t *t;
+        if ((rc = pager_write(b, trunk, &t, err)) != SEALDB_OK) {
+            return rc;
+        }
+        const uint32_t leaves = get_be32(t + 4);
+        uint32_t got;
+        if (leaves > p->usable / 4 - 2) {
+            return error_set(err, SEALDB_ECORRUPT,
+                             "freelist trunk page %u of %s lists %u leaves; at most %u fit", trunk,
+                             p->path, leaves, p->usable / 4 - 2);
+        }
+        if (leaves > 0) {
+            got = get_be32(t + 8 + 4 * (leaves - 1));
+            if (got < 2 || got > b->page_count || got == trunk) {
+                return error_set(err, SEALDB_ECORRUPT,
+                                 "freelist trunk page %u of %s lists page %u, not a page of the "
+                                 "database",
+                                 trunk, p->path, got);
+            }
+            put_be32(t + 4, leaves - 1);
+            put_be32(t + 8 + 4 * (leaves - 1), 0);
+        } else {
+            got = trunk; /* an empty trunk is handed out itself */
+            put_be32(p1 + 32, get_be32(t));
+        }
+        put_be32(p1 + 36, nfree - 1);
+        *pgno = got;
+        return write_zeroed(b, got, data, err);
+    }
+    if (nfree != 0 || trunk != 0) {
+        return error_set(err, SEALDB_ECORRUPT,
+                         "the freelist of %s is inconsistent: %u pages but first trunk %u", p->path,
+                         nfree, trunk);
+    }
+    uint32_t next = b->page_count + 1;
+    if (pending_page(p, next)) {
+        next++; /* left out of the file, as SQLite does */
+    }
+    if (next < b->page_count || next > 0x7fffffffu) {
+        return error_set(err, SEALDB_EINVAL, "%s cannot grow beyond %u pages", p->path,
+                         b->page_count);
+    }
+    b->page_count = next;
+    *pgno = next;
+    return write_zeroed(b, next, data, err);
+}
+
+int pager_free(pager_batch *b, uint32_t pgno, sealdb_error *err)
+{
+    pager *p = b->p;
+    if (pgno < 2 || pgno > b->page_count || pending_page(p, pgno)) {
+        return error_set(err, SEALDB_EINVAL, "page %u of %s cannot be freed (%u pages)", pgno,
+                         p->path, b->page_count);
+    }
+    uint8_t *p1;
+    int rc = writable_header(b, &p1, err);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    const uint32_t nfree = get_be32(p1 + 36), trunk = get_be32(p1 + 32);
+    uint8_t *t = NULL;
+    if (trunk != 0) {
+        if (trunk > b->page_count) {
+            return error_set(err, SEALDB_ECORRUPT,
+                             "the freelist of %s starts at page %u, beyond the end (%u pages)",
+                             p->path, trunk, b->page_count);
+        }
+        if ((rc = pager_write(b, trunk, &t, err)) != SEALDB_OK) {
+            return rc;
+        }
+        const uint32_t leaves = get_be32(t + 4);
+        /* SQLite fills trunks only to usable/4 - 8 (older versions misread fuller ones) */
+        if (leaves < p->usable / 4 - 8) {
+            put_be32(t + 8 + 4 * leaves, pgno);
+            put_be32(t + 4, leaves + 1);
+            put_be32(p1 + 36, nfree + 1);
+            pager_page *v = batch_find(b, pgno);
+            if (v || p->secure_delete) {
+                uint8_t *d;
+                return write_zeroed(b, pgno, &d, err); /* no old bytes in the new frame */
+            }
+            return SEALDB_OK;
+        }
+    }
+    uint8_t *d;
+    if ((rc = write_zeroed(b, pgno, &d, err)) != SEALDB_OK) {
+        return rc;
+    }
+    put_be32(d, trunk); /* the freed page becomes the first trunk */
+    put_be32(p1 + 32, pgno);
+    put_be32(p1 + 36, nfree + 1);
+    return SEALDB_OK;
+}
+
+int pager_truncate(pager_batch *b, uint32_t page_count, sealdb_error *err)
+{
+    pager *p = b->p;
+    if (page_count < 1 || page_count > b->page_count) {
+        return error_set(err, SEALDB_EINVAL, "cannot truncate %s from %u to %u pages", p->path,
+                         b->page_count, page_count);
+    }
+    uint8_t *p1;
+    int rc = writable_header(b, &p1, err);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    for (uint32_t i = 0; i < b->cap; i++) {
+        pager_page *v = b->tab[i];
+        if (v && v->pgno > page_count) {
+            dirty_free(p, v);
+            b->tab[i] = NULL;
+            b->count--;
+        }
+    }
+    /* rehash what is left (open addressing has no holes) */
+    pager_page **old = b->tab;
+    pager_page **tab = calloc(b->cap, sizeof *tab);
+    if (!tab) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory for the write batch");
+    }
+    for (uint32_t i = 0; i < b->cap; i++) {
+        if (old[i]) {
+            tab_put(tab, b->cap, old[i]);
+        }
+    }
+    free(old);
+    b->tab = tab;
+    b->page_count = page_count;
+    return SEALDB_OK;
+}
+
+static void batch_end(pager_batch *b)
+{
+    pager *p = b->p;
+    for (uint32_t i = 0; i < b->cap; i++) {
+        if (b->tab[i]) {
+            dirty_free(p, b->tab[i]);
+        }
+    }
+    free(b->tab);
+    pthread_mutex_lock(&p->mu);
+    snapshot_unlink(p, &b->snap);
+    p->writer = 0;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->mu);
+    free(b);
+}
+
+void pager_rollback(pager_batch *b)
+{
+    if (b) {
+        batch_end(b);
+    }
+}
+
+static int by_pgno(const void *a, const void *b)
+{
+    const pager_page *x = *(pager_page *const *)a, *y = *(pager_page *const *)b;
+    return x->pgno < y->pgno ? -1 : x->pgno > y->pgno;
+}
+
+static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
+                             uint32_t *backfilled, sealdb_error *err);
+
+/* The log starts over: every frame is in the database file, so every live
+ * snapshot sees exactly the file. Caller holds the writer flag and ckpt_mu. */
+static void restart_log(pager *p)
+{
+    pthread_rwlock_wrlock(&p->wal_rw);
+    cache_restart(&p->cache);
+    pthread_mutex_lock(&p->mu);
+    p->gen++;
+    p->mx_frame = 0;
+    p->backfilled = 0;
+    pthread_mutex_unlock(&p->mu);
+    wal_new_header(p);
+    pthread_rwlock_unlock(&p->wal_rw);
+    stat_add(&p->n_restarts, 1);
+}
+
+int pager_commit(pager_batch *b, sealdb_error *err)
+{
+    pager *p = b->p;
+    int rc = SEALDB_OK, ckpt = 0;
+    /* Page 1 goes with a change of the page count, and with the first
+     * commit to a database whose header says rollback mode: the header then
+     * says WAL mode (as PRAGMA journal_mode=WAL makes it), and its change
+     * counter moves, so that a SQLite connection that kept pages cached in
+     * rollback mode (it holds no lock between transactions) drops them. */
+    if ((b->page_count != b->snap.page_count || (!p->wal_header && b->count > 0)) &&
+        !batch_find(b, 1)) {
+        uint8_t *p1;
+        if ((rc = pager_write(b, 1, &p1, err)) != SEALDB_OK) {
+            batch_end(b);
+            return rc;
+        }
+    }
+    const uint32_t n = b->count;
+    if (n == 0) {
+        batch_end(b);
+        return SEALDB_OK;
+    }
+    pager_page *one = batch_find(b, 1);
+    if (one) {
+        uint8_t *h = one->data;
+        const uint32_t counter = get_be32(h + 24) + 1;
+        h[18] = h[19] = 2;
+        put_be32(h + 24, counter);
+        put_be32(h + 28, b->page_count);
+        put_be32(h + 92, counter);
+        put_be32(h + 96, SQLITE_VERSION_NUMBER);
+    }
+    /* Everything the publication needs is allocated before the first write:
+     * once the commit is in the WAL it must become visible. */
+    pager_page **pages = calloc(n, sizeof *pages);
+    pager_page **nodes = calloc(n, sizeof *nodes);
+    page_rec **spares = calloc(n, sizeof *spares);
+    int ok = pages && nodes && spares;
+    for (uint32_t i = 0; ok && i < n; i++) {
+        nodes[i] = calloc(1, sizeof **nodes);
+        spares[i] = malloc(sizeof **spares);
+        ok = nodes[i] && spares[i];
+    }
+    if (!ok) {
+        rc = error_set(err, SEALDB_ENOMEM, "out of memory for the commit");
+        goto done;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < b->cap; i++) {
+        if (b->tab[i]) {
+            pages[k++] = b->tab[i];
+        }
+    }
+    qsort(pages, n, sizeof *pages, by_pgno);
+    pthread_mutex_lock(&p->mu);
+    const int want_restart = p->mx_frame > 0 && p->backfilled == p->mx_frame;
+    rc = wal_reserve(&p->w, p->mx_frame + n);
+    pthread_mutex_unlock(&p->mu);
+    if (rc != SEALDB_OK) {
+        rc = error_set(err, SEALDB_ENOMEM, "out of memory for the WAL index");
+        goto done;
+    }
+    if (want_restart && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+        restart_log(p);
+        pthread_mutex_unlock(&p->ckpt_mu);
+    } else if (!p->w.hdr_on_disk && p->mx_frame == 0) {
+        wal_new_header(p);
+    }
+    const uint32_t first = p->mx_frame + 1; /* only the writer moves it */
+    rc = wal_append(p, pages, n, b->page_count, first, err);
+    if (rc == SEALDB_OK && p->durability == PAGER_SYNC_FULL) {
+        rc = wal_sync(p, err);
+    }
+    if (rc != SEALDB_OK) {
+        goto done;
+    }
+    /* Publish: the new versions enter the page table (above every live
+     * snapshot's tag, so invisible to them), then the frame moves. */
+    const uint32_t gen = p->gen;
+    page_cache *c = &p->cache;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t pgno = pages[i]->pgno;
+        stripe *st = cache_stripe(c, pgno);
+        pthread_mutex_lock(&st->mu);
+        page_rec *r = NULL;
+        cache_rec_add(st, spares[i], &r, pgno); /* cannot fail with a spare */
+        if (r == spares[i]) {
+            spares[i] = NULL;
+        }
+        pager_page *v = nodes[i];
+        nodes[i] = NULL;
+        v->pgno = pgno;
+        v->tag = version_tag(gen, first + i);
+        v->slot = -1;
+        v->older = r->frames;
+        r->frames = v;
+        const int32_t slot = cache_slot_alloc(c);
+        if (slot >= 0) {
+            memcpy(cache_slot_data(c, slot), pages[i]->data, p->page_size);
+            cache_attach(c, v, slot);
+        }
+        pthread_mutex_unlock(&st->mu);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->mx_frame = first + n - 1;
+    p->page_count = b->page_count;
+    p->wal_header |= one != NULL;
+    ckpt = p->autocheckpoint > 0 && p->mx_frame - p->backfilled >= (uint32_t)p->autocheckpoint;
+    pthread_mutex_unlock(&p->mu);
+    stat_add(&p->n_commits, 1);
+done:
+    for (uint32_t i = 0; i < n && nodes && spares; i++) {
+        free(nodes[i]);
+        free(spares[i]);
+    }
+    free(pages);
+    free(nodes);
+    free(spares);
+    batch_end(b);
+    if (rc == SEALDB_OK && ckpt && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+        /* unless one is running already; a failure leaves the commit as it
+         * is, and the next commit tries again */
+        checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, NULL, NULL, NULL);
+        pthread_mutex_unlock(&p->ckpt_mu);
+    }
+    return rc;
+}
+
+/* ---- checkpoints -------------------------------------------------------------------------- */
+
+/* The last frame every live snapshot sees (p->mu held). A snapshot of an
+ * older generation sees none of this one's frames. */
+static uint32_t oldest_frame(const pager *p)
+{
+    uint32_t limit = p->mx_frame;
+    for (const pager_snapshot *s = p->snaps; s; s = s->next) {
+        const uint32_t f = s->gen == p->gen ? s->frame : 0;
+        if (f < limit) {
+            limit = f;
+        }
+    }
+    return limit;
+}
+
+static void deadline_after(struct timespec *ts, int32_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    if (ms < 0) {
+        ms = 0;
+    }
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Copies what no snapshot still needs; ckpt_mu held. */
+static int backfill(pager *p, sealdb_error *err)
+{
+    pthread_mutex_lock(&p->mu);
+    const uint32_t gen = p->gen, mx = p->mx_frame, from = p->backfilled;
+    const uint32_t limit = oldest_frame(p);
+    const uint32_t count = limit ? p->w.frames[limit - 1].commit : 0;
+    pthread_mutex_unlock(&p->mu);
+    if (limit <= from) {
+        return SEALDB_OK;
+    }
+    const int rc = wal_backfill(p, gen, from, limit, count, limit == mx, err);
+    if (rc == SEALDB_OK) {
+        pthread_mutex_lock(&p->mu);
+        p->backfilled = limit;
+        pthread_mutex_unlock(&p->mu);
+    }
+    return rc;
+}
+
+/* A checkpoint; ckpt_mu held. */
+static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
+                             uint32_t *backfilled, sealdb_error *err)
+{
+    int have_writer = 0, busy = 0, rc = SEALDB_OK;
+    if (mode >= PAGER_CHECKPOINT_FULL) {
+        struct timespec until;
+        deadline_after(&until, p->busy_timeout_ms);
+        pthread_mutex_lock(&p->mu);
+        while (p->writer && !busy) {
+            busy = pthread_cond_timedwait(&p->cond, &p->mu, &until) == ETIMEDOUT;
+        }
+        if (!p->writer) {
+            busy = 0;
+            p->writer = have_writer = 1;
+            /* every snapshot at the last commit: then everything can be copied */
+            while (oldest_frame(p) < p->mx_frame && !busy) {
+                busy = pthread_cond_timedwait(&p->cond, &p->mu, &until) == ETIMEDOUT;
+            }
+            busy = oldest_frame(p) < p->mx_frame;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+    rc = backfill(p, err);
+    if (rc == SEALDB_OK && have_writer && mode >= PAGER_CHECKPOINT_RESTART) {
+        pthread_mutex_lock(&p->mu);
+        const int all = p->backfilled == p->mx_frame;
+        const int restart = all && p->mx_frame > 0;
+        pthread_mutex_unlock(&p->mu);
+        if (restart) {
+            restart_log(p);
+        }
+        if (all && mode == PAGER_CHECKPOINT_TRUNCATE) {
+            pthread_rwlock_wrlock(&p->wal_rw);
+            rc = wal_truncate(p, err);
+            pthread_rwlock_unlock(&p->wal_rw);
+        }
+    }
+    pthread_mutex_lock(&p->mu);
+    if (have_writer) {
+        p->writer = 0;
+        pthread_cond_broadcast(&p->cond);
+    }
+    if (log_frames) {
+        *log_frames = p->mx_frame;
+    }
+    if (backfilled) {
+        *backfilled = p->backfilled;
+    }
+    pthread_mutex_unlock(&p->mu);
+    stat_add(&p->n_checkpoints, 1);
+    if (rc == SEALDB_OK && busy) {
+        rc = error_set(err, SEALDB_EBUSY,
+                       "checkpoint of %s incomplete: a writer or readers of older snapshots "
+                       "did not finish within %d ms",
+                       p->path, p->busy_timeout_ms);
+    }
+    return rc;
+}
+
+int pager_checkpoint(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
+                     uint32_t *backfilled, sealdb_error *err)
+{
+    if (mode > PAGER_CHECKPOINT_TRUNCATE) {
+        return error_set(err, SEALDB_EINVAL, "unknown checkpoint mode %d", (int)mode);
+    }
+    pthread_mutex_lock(&p->ckpt_mu);
+    const int rc = checkpoint_locked(p, mode, log_frames, backfilled, err);
+    pthread_mutex_unlock(&p->ckpt_mu);
+    return rc;
+}
+
+/* ---- statistics ----------------------------------------------------------------------------- */
+
+void pager_stats_get(pager *p, pager_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    page_cache *c = &p->cache;
+    for (int i = 0; i < PAGER_STRIPES; i++) {
+        pthread_mutex_lock(&c->stripes[i].mu);
+        out->cache_hits += c->stripes[i].hits;
+        out->cache_misses += c->stripes[i].misses;
+        out->pages_unsealed += c->stripes[i].unsealed;
+        pthread_mutex_unlock(&c->stripes[i].mu);
+    }
+    pthread_mutex_lock(&c->mu);
+    out->evictions = c->evictions;
+    out->cache_used = c->used;
+    out->cache_capacity = c->nslots;
+    pthread_mutex_unlock(&c->mu);
+    out->pages_sealed = __atomic_load_n(&p->n_sealed, __ATOMIC_RELAXED);
+    out->pages_unsealed += __atomic_load_n(&p->n_unsealed, __ATOMIC_RELAXED);
+    out->commits = __atomic_load_n(&p->n_commits, __ATOMIC_RELAXED);
+    out->frames_written = __atomic_load_n(&p->n_frames, __ATOMIC_RELAXED);
+    out->wal_syncs = __atomic_load_n(&p->n_wal_syncs, __ATOMIC_RELAXED);
+    out->db_syncs = __atomic_load_n(&p->n_db_syncs, __ATOMIC_RELAXED);
+    out->checkpoints = __atomic_load_n(&p->n_checkpoints, __ATOMIC_RELAXED);
+    out->pages_backfilled = __atomic_load_n(&p->n_backfilled, __ATOMIC_RELAXED);
+    out->wal_restarts = __atomic_load_n(&p->n_restarts, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&p->mu);
+    out->wal_frames = p->mx_frame;
+    out->wal_backfilled = p->backfilled;
+    out->page_count = p->page_count;
+    pthread_mutex_unlock(&p->mu);
+}

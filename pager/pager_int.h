@@ -1,0 +1,243 @@
+/*
+ * pager_int.h - what pager.c, cache.c and wal.c share inside pager/. Other
+ * folders include only pager.h.
+ *
+ * Locks, nested only in this order (the cache's evictor, holding cache.mu,
+ * only try-locks stripes):
+ *
+ *   ckpt_mu     one checkpoint at a time; a commit that wants to start the
+ *               WAL over only try-locks it
+ *   wal_rw      read: a WAL frame is being read from the file; write: the
+ *               WAL starts over or is truncated (frames get new meanings)
+ *   stripe.mu   the page versions and cached data of one stripe of pages
+ *   cache.mu    the slot pool (free slots, slot owners, the CLOCK hand)
+ *   pager.mu    the published state, the snapshot list, the writer flag
+ *   unseal_mu   AES-GCM only: one unseal at a time (held alone)
+ *
+ * The writer flag (pager.writer) is a lock too, held across a whole batch
+ * or checkpoint; it is waited for on pager.cond without other locks held.
+ */
+#ifndef SEALDB_PAGER_INT_H
+#define SEALDB_PAGER_INT_H
+
+#include <pthread.h>
+
+#include "pager.h"
+
+#define WAL_HEADER_BYTES 32
+#define FRAME_HEADER_BYTES 24
+#define WAL_MAGIC 0x377f0682u /* | 1: checksums over big-endian words */
+#define WAL_VERSION 3007000u
+#define PAGER_STRIPES 64 /* a power of two */
+#define PAGER_MIN_CACHE 16
+#define PENDING_BYTE 0x40000000u /* SQLite's lock byte: its page is never used */
+#define TAG_DIRTY UINT64_MAX
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* A version tag: the WAL generation (it changes whenever the WAL starts
+ * over) and the frame, so that tags only grow. 0 is the database file. */
+static inline uint64_t version_tag(uint32_t gen, uint32_t frame)
+{
+    return (uint64_t)gen << 32 | frame;
+}
+
+/* One version of one page: a WAL frame, the database file's copy, or a
+ * page of a write batch. */
+struct pager_page {
+    pager_page *older; /* next older WAL version of the same page */
+    uint64_t tag;      /* version_tag, 0 for the database file, TAG_DIRTY in a batch */
+    uint32_t pgno;
+    int32_t slot;  /* cache slot holding the plaintext, -1: none */
+    uint8_t *data; /* the plaintext (slot memory or a batch buffer); NULL: not cached */
+    int *lent;     /* the slot's lend count (NULL: not cached) */
+    int loading;   /* readers reading it in (stripe locked): the node must stay */
+};
+
+/* Everything known of one page number: the WAL index and the cache in one. */
+typedef struct page_rec {
+    struct page_rec *next; /* hash chain */
+    uint32_t pgno;
+    pager_page *frames; /* WAL versions of the current generation, newest first */
+    pager_page *db;     /* the database file's version (NULL: not made yet) */
+} page_rec;
+
+typedef struct stripe {
+    _Alignas(64) pthread_mutex_t mu;
+    page_rec **buckets;
+    uint32_t mask; /* buckets - 1 */
+    uint32_t count;
+    uint64_t hits, misses, unsealed;
+    /* nodes kept for reuse: a miss that evicts a page and reads another
+     * would otherwise free and allocate two nodes each time */
+    page_rec *spare_recs;
+    pager_page *spare_pages;
+    uint32_t nspare_recs, nspare_pages;
+} stripe;
+
+typedef struct page_cache {
+    uint32_t page_size;
+    uint32_t nslots;
+    uint8_t *arena; /* nslots pages, private anonymous memory, not in core dumps */
+    size_t arena_bytes;
+    pager_page **owner; /* per slot: the version it holds (NULL: free or being filled) */
+    int *lent;          /* per slot: times lent out (atomic); dense, so a hit touches no
+                           cold line with a read-modify-write */
+    uint8_t *ref;       /* per slot: CLOCK reference bit (atomic) */
+    uint32_t *free_slots;
+    uint32_t nfree;
+    uint32_t fresh; /* slots from here on were never used */
+    uint32_t hand;
+    uint32_t used;
+    uint64_t evictions;
+    pthread_mutex_t mu;
+    stripe stripes[PAGER_STRIPES];
+} page_cache;
+
+/* ---- cache.c ---- */
+int cache_init(page_cache *c, uint32_t page_size, uint32_t nslots);
+void cache_destroy(page_cache *c);
+static inline stripe *cache_stripe(page_cache *c, uint32_t pgno)
+{
+    return &c->stripes[pgno & (PAGER_STRIPES - 1)];
+}
+/* The hit path's lookups, inline (stripe locked). */
+static inline uint32_t cache_bucket_of(const stripe *s, uint32_t pgno)
+{
+    return (pgno / PAGER_STRIPES) & s->mask;
+}
+static inline page_rec *cache_rec(const stripe *s, uint32_t pgno)
+{
+    for (page_rec *r = s->buckets[cache_bucket_of(s, pgno)]; r; r = r->next) {
+        if (r->pgno == pgno) {
+            return r;
+        }
+    }
+    return NULL;
+}
+/* The version a snapshot with this tag sees: the newest WAL version not
+ * above it, else the database file's (NULL: none made yet). */
+static inline pager_page *cache_resolve(const page_rec *r, uint64_t tag)
+{
+    for (pager_page *v = r->frames; v; v = v->older) {
+        if (v->tag <= tag) {
+            return v;
+        }
+    }
+    return r->db;
+}
+int cache_rec_add(stripe *s, page_rec *spare, page_rec **out, uint32_t pgno); /* locked */
+pager_page *cache_page_new(stripe *s, uint32_t pgno); /* locked; zeroed, no slot */
+int32_t cache_slot_alloc(page_cache *c);              /* -1: all pinned */
+void cache_slot_free(page_cache *c, int32_t slot);
+void cache_attach(page_cache *c, pager_page *v, int32_t slot); /* stripe locked */
+void cache_detach(page_cache *c, pager_page *v);               /* stripe locked */
+void cache_version_free(page_cache *c, pager_page *v);         /* stripe locked */
+void cache_prune(page_cache *c, uint32_t pgno, uint64_t keep); /* takes the stripe */
+void cache_restart(page_cache *c);                             /* takes every stripe */
+static inline uint8_t *cache_slot_data(page_cache *c, int32_t slot)
+{
+    return c->arena + (size_t)slot * c->page_size;
+}
+/* Lends a cached version (stripe locked); pager_put gives it back. */
+static inline void cache_lend(pager_page *v)
+{
+    __atomic_fetch_add(v->lent, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- wal.c ---- */
+typedef struct wal_frame_info {
+    uint32_t pgno;
+    uint32_t commit; /* page count after the commit this frame ends; 0: not a commit frame */
+} wal_frame_info;
+
+typedef struct wal {
+    pager_file *file;
+    uint32_t page_size;
+    int big_endian; /* checksum word order of hdr */
+    uint8_t hdr[WAL_HEADER_BYTES];
+    int hdr_valid;          /* hdr holds a header (from the file or made) */
+    int hdr_on_disk;        /* hdr is the file's header: frames may be appended after mx */
+    uint32_t chk[2];        /* the checksum chain after the last committed frame */
+    wal_frame_info *frames; /* frames[i - 1] describes frame i */
+    uint32_t cap;
+    uint8_t *buf; /* the writer's frame buffer */
+    size_t buf_cap;
+} wal;
+
+/* ---- the pager (pager.c) ---- */
+struct pager_snapshot {
+    pager *p;
+    pager_snapshot *prev, *next; /* the live list */
+    uint32_t gen, frame, page_count;
+    uint64_t tag;       /* version_tag(gen, frame) */
+    pager_batch *batch; /* the batch it belongs to, or NULL */
+};
+
+struct pager {
+    const pager_io *io;
+    seal_ctx *seal;
+    char *path, *wal_path;
+    pager_file *db;
+    wal w;
+    uint32_t page_size, usable;
+    pager_durability durability;
+    int32_t autocheckpoint, busy_timeout_ms;
+    int keep_wal, secure_delete;
+    int wal_header; /* page 1 says WAL mode (bytes 18, 19 = 2); writer's */
+    page_cache cache;
+    pthread_mutex_t ckpt_mu;
+    pthread_rwlock_t wal_rw;
+    pthread_mutex_t unseal_mu; /* AES-GCM contexts are not reentrant: one unseal at a time */
+    int unseal_serial;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    /* published state (mu) */
+    uint32_t gen;        /* WAL generation */
+    uint32_t mx_frame;   /* last committed frame */
+    uint32_t backfilled; /* frames 1..backfilled are in the database file */
+    uint32_t page_count; /* after the last commit */
+    pager_snapshot *snaps;
+    int writer; /* a batch or a checkpoint holds the write lock */
+    /* counters (atomic, relaxed) */
+    uint64_t n_sealed, n_unsealed, n_commits, n_frames, n_wal_syncs, n_db_syncs, n_checkpoints,
+        n_backfilled, n_restarts;
+};
+
+static inline void stat_add(uint64_t *counter, uint64_t n)
+{
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+/* I/O failures as messages: "writing WAL frames 3..9: No space left on device". */
+int pager_io_error(sealdb_error *err, int rc, const pager_file *f, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+int wal_open(pager *p, sealdb_error *err);
+void wal_close(pager *p);
+int wal_recover(pager *p, sealdb_error *err);
+int wal_reserve(wal *w, uint32_t frames);
+int wal_read_body(pager *p, uint32_t frame, uint8_t *buf);
+void wal_new_header(pager *p); /* the next generation's header, in memory */
+int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, uint32_t first,
+               sealdb_error *err);
+int wal_sync(pager *p, sealdb_error *err);
+int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t page_count,
+                 int all, sealdb_error *err);
+int wal_truncate(pager *p, sealdb_error *err);
+
+/* Opens a stored page image in place (nothing for a plain database). */
+int pager_unseal(pager *p, uint8_t *page, uint32_t pgno);
+
+#endif /* SEALDB_PAGER_INT_H */

@@ -1,0 +1,1036 @@
+/*
+ * test_pager.c - the native pager (pager/): creation, the cache, snapshots,
+ * commits, the freelist, every checkpoint mode, recovery, corruption
+ * reports and I/O errors.
+ *
+ * - A new database's page 1 is SQLite's empty database in WAL mode, sealed
+ *   (both layouts, several ciphers and page sizes) or plain.
+ * - Snapshots see exactly the commit they began at, across later commits,
+ *   checkpoints and restarts of the WAL; a batch sees its own writes.
+ * - Cache hits cost no unseal; a small cache evicts and still serves every
+ *   page right; when every slot is lent out, a get fails cleanly.
+ * - The freelist is SQLite's (trunks and leaves), walked and checked after
+ *   every change; pages are reused before the file grows; truncation.
+ * - Checkpoints: PASSIVE stops at the oldest snapshot; FULL waits (and says
+ *   busy after its timeout); RESTART starts the log over under a live
+ *   snapshot; TRUNCATE leaves an empty WAL file.
+ * - Recovery: committed frames come back; a torn tail, an uncommitted
+ *   transaction and frames after a broken chain do not; a committed frame
+ *   whose seal fails is corruption naming the frame and the page.
+ * - I/O errors (EIO, ENOSPC, short writes, failed syncs, failed reads)
+ *   reach the caller with a message; nothing committed is lost.
+ * - Durability modes sync exactly when they say.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "pager_faultio.h"
+#include "pager_util.h"
+
+static char dir[256];
+
+static void path_of(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", dir, name);
+    pu_remove_db(out);
+}
+
+static pager *open_cfg(const char *path, const pager_config *cfg, int *rc_out, sealdb_error *err)
+{
+    pager *p = NULL;
+    sealdb_error local;
+    const int rc = pager_open(&p, path, cfg, err ? err : &local);
+    if (rc_out) {
+        *rc_out = rc;
+    } else if (rc != SEALDB_OK) {
+        fprintf(stderr, "  pager_open %s: %s\n", path, (err ? err : &local)->message);
+    }
+    return p;
+}
+
+static pager *open_new(const char *path, seal_ctx *ctx, uint32_t page_size)
+{
+    pager_config cfg = {.seal = ctx, .create = 1, .page_size = page_size};
+    return open_cfg(path, &cfg, NULL, NULL);
+}
+
+/* One batch writing version `version` into each page (allocating up to the
+ * highest one first). */
+static int commit_versions(pager *p, const uint32_t *pgnos, int n, uint32_t version)
+{
+    pager_batch *b;
+    sealdb_error err;
+    int rc = pager_begin(p, &b, &err);
+    const uint32_t usable = pager_usable_size(p);
+    for (int i = 0; i < n && rc == SEALDB_OK; i++) {
+        uint8_t *d;
+        while (rc == SEALDB_OK && pgnos[i] > pager_snapshot_page_count(pager_batch_snapshot(b))) {
+            uint32_t got;
+            rc = pager_allocate(b, &got, &d, &err);
+        }
+        if (rc == SEALDB_OK) {
+            rc = pager_write(b, pgnos[i], &d, &err);
+        }
+        if (rc == SEALDB_OK) {
+            pu_fill(d, usable, pgnos[i], version);
+        }
+    }
+    if (rc != SEALDB_OK) {
+        fprintf(stderr, "  batch: %s\n", err.message);
+        pager_rollback(b);
+        return rc;
+    }
+    rc = pager_commit(b, &err);
+    if (rc != SEALDB_OK) {
+        fprintf(stderr, "  commit: %s\n", err.message);
+    }
+    return rc;
+}
+
+static int commit_range(pager *p, uint32_t from, uint32_t to, uint32_t version)
+{
+    uint32_t pg[4096];
+    int n = 0;
+    for (uint32_t i = from; i <= to; i++) {
+        pg[n++] = i;
+    }
+    return commit_versions(p, pg, n, version);
+}
+
+/* The version of pgno in snapshot s (0: not a pattern page; -1: error). */
+static long read_version(pager *p, pager_snapshot *s, uint32_t pgno, int *rc_out, sealdb_error *err)
+{
+    pager_page *pg;
+    sealdb_error local;
+    const int rc = pager_get(s, pgno, &pg, err ? err : &local);
+    if (rc_out) {
+        *rc_out = rc;
+    }
+    if (rc != SEALDB_OK) {
+        return -1;
+    }
+    const long v = pu_version(pager_page_data(pg), pager_usable_size(p), pgno);
+    pager_put(pg);
+    return v;
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void flip_byte(const char *path, uint64_t off)
+{
+    const int fd = open(path, O_RDWR);
+    uint8_t c = 0;
+    CHECK(fd >= 0 && pread(fd, &c, 1, (off_t)off) == 1);
+    c ^= 0x40;
+    CHECK(pwrite(fd, &c, 1, (off_t)off) == 1);
+    close(fd);
+}
+
+/* ---- creation ---------------------------------------------------------------------------- */
+
+static void test_create(sealdb_cipher_id cipher, sealdb_layout layout, uint32_t page_size)
+{
+    char path[512];
+    path_of(path, sizeof path, "create.db");
+    seal_ctx *ctx = pu_ctx(cipher, layout);
+    pager *p = open_new(path, ctx, page_size);
+    CHECK(p != NULL);
+    if (!p) {
+        seal_ctx_close(ctx);
+        return;
+    }
+    const uint32_t reserved = ctx ? seal_ctx_reserved(ctx) : 0;
+    CHECK_INT(pager_page_size(p), page_size);
+    CHECK_INT(pager_usable_size(p), page_size - reserved);
+    pager_snapshot *s;
+    CHECK_INT(pager_snapshot_begin(p, &s, NULL), SEALDB_OK);
+    CHECK_INT(pager_snapshot_page_count(s), 1);
+    pager_page *pg;
+    CHECK_INT(pager_get(s, 1, &pg, NULL), SEALDB_OK);
+    const uint8_t *d = pager_page_data(pg);
+    CHECK_MEM(d, "SQLite format 3", 16);
+    CHECK_INT(d[16] << 8 | d[17], page_size == 65536 ? 1 : page_size);
+    CHECK_INT(d[18], 2);
+    CHECK_INT(d[19], 2);
+    CHECK_INT(d[20], reserved);
+    CHECK_INT(d[21], 64);
+    CHECK_INT(pu_get32(d + 24), 1);
+    CHECK_INT(pu_get32(d + 28), 1);
+    CHECK_INT(pu_get32(d + 32), 0);
+    CHECK_INT(pu_get32(d + 36), 0);
+    CHECK_INT(pu_get32(d + 44), 4);
+    CHECK_INT(pu_get32(d + 56), 1);
+    CHECK_INT(pu_get32(d + 92), 1);
+    CHECK(check_all_zero(d + 72, 20));
+    CHECK_INT(d[100], 0x0d);
+    CHECK_INT((d[105] << 8 | d[106]), (page_size - reserved) & 0xffff);
+    pager_put(pg);
+    CHECK(pager_get(s, 2, &pg, NULL) == SEALDB_ECORRUPT); /* beyond the end */
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    CHECK_INT(file_size(path), page_size);
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    CHECK(!file_exists(wal));
+    /* on disk: the magic of the layout */
+    uint8_t hdr[16];
+    FILE *f = fopen(path, "rb");
+    CHECK(f && fread(hdr, 1, 16, f) == 16);
+    if (f) {
+        fclose(f);
+    }
+    const char *magic = !ctx                            ? "SQLite format 3"
+                        : layout == SEALDB_LAYOUT_TURSO ? "Turso"
+                                                        : "sealdb";
+    CHECK_MEM(hdr, magic, strlen(magic));
+    /* it opens again without create */
+    pager_config cfg = {.seal = ctx};
+    p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK(p != NULL);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+    CHECK_CONTEXT("create: cipher %d layout %d page size %u", (int)cipher, (int)layout, page_size);
+}
+
+static void test_open_errors(void)
+{
+    char path[512], other[512];
+    path_of(path, sizeof path, "errors.db");
+    path_of(other, sizeof other, "plain.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED);
+    pager *p = open_new(path, ctx, 4096);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    int rc;
+    sealdb_error err;
+    /* missing file without create */
+    pager_config cfg = {.seal = ctx};
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/none.db", dir);
+    CHECK(open_cfg(missing, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EIO);
+    /* keys of another database (another salt) */
+    uint8_t salt2[SEAL_SALT_BYTES] = {9};
+    seal_ctx *other_salt = NULL;
+    seal_ctx_create_salted(&other_salt, SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED, pu_key, 32, salt2,
+                           NULL);
+    cfg.seal = other_salt;
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EMISMATCH);
+    seal_ctx_close(other_salt);
+    /* another cipher */
+    seal_ctx *gcm = pu_ctx(SEALDB_AES256GCM, SEALDB_LAYOUT_HARDENED);
+    cfg.seal = gcm;
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EMISMATCH);
+    /* no key for a sealed file */
+    cfg.seal = NULL;
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EMISMATCH);
+    /* a key for a plain file */
+    p = open_new(other, NULL, 4096);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    cfg.seal = gcm;
+    CHECK(open_cfg(other, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_ENOTSEALED);
+    /* the right salt but a wrong key: page 1 does not open */
+    uint8_t key2[32] = {1};
+    seal_ctx *wrong = NULL;
+    seal_ctx_create_salted(&wrong, SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED, key2, 32, pu_salt,
+                           NULL);
+    cfg.seal = wrong;
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_ECORRUPT);
+    CHECK(strstr(err.message, "page 1 ") != NULL);
+    seal_ctx_close(wrong);
+    /* a page size that is not the file's */
+    cfg.seal = ctx;
+    cfg.page_size = 1024;
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EINVAL);
+    cfg.page_size = 0;
+    /* the same file twice: the second open is refused, not corrupting */
+    pager *p1 = open_cfg(path, &cfg, NULL, NULL);
+    CHECK(p1 != NULL);
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EBUSY);
+    CHECK(strstr(err.message, "in use") != NULL);
+    CHECK_INT(pager_close(p1, NULL), SEALDB_OK);
+    /* a hot rollback journal left by SQLite */
+    char journal[600];
+    snprintf(journal, sizeof journal, "%s-journal", path);
+    FILE *j = fopen(journal, "wb");
+    static const uint8_t jmagic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+    fwrite(jmagic, 1, 8, j);
+    fwrite(salt2, 1, 16, j);
+    fclose(j);
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EFORMAT);
+    CHECK(strstr(err.message, "rollback journal") != NULL);
+    unlink(journal);
+    /* an empty file without create */
+    FILE *e = fopen(other, "wb");
+    fclose(e);
+    cfg.seal = NULL;
+    CHECK(open_cfg(other, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EFORMAT);
+    CHECK_CONTEXT("empty file: %s", err.message);
+    /* a page size too small for the cipher */
+    pager_config small = {
+        .seal = pu_ctx(SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED), .create = 1, .page_size = 512};
+    CHECK(open_cfg(other, &small, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EINVAL);
+    seal_ctx_close(small.seal);
+    seal_ctx_close(gcm);
+    seal_ctx_close(ctx);
+}
+
+/* ---- commits and snapshots ---------------------------------------------------------------- */
+
+static void test_snapshots(sealdb_cipher_id cipher)
+{
+    char path[512];
+    path_of(path, sizeof path, "snap.db");
+    seal_ctx *ctx = pu_ctx(cipher, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .autocheckpoint = -1};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 11, 1), SEALDB_OK);
+    pager_stats st;
+    pager_stats_get(p, &st);
+    CHECK_INT(st.commits, 1);
+    CHECK_INT(st.frames_written, 11); /* ten pages and page 1 */
+    CHECK_INT(st.page_count, 11);
+    pager_snapshot *s1, *s2, *s3;
+    CHECK_INT(pager_snapshot_begin(p, &s1, NULL), SEALDB_OK);
+    CHECK_INT(commit_range(p, 2, 6, 2), SEALDB_OK);
+    CHECK_INT(pager_snapshot_begin(p, &s2, NULL), SEALDB_OK);
+    CHECK_INT(pager_snapshot_frame(s1), 11);
+    CHECK_INT(pager_snapshot_frame(s2), 16);
+    for (uint32_t pg = 2; pg <= 11; pg++) {
+        CHECK_INT(read_version(p, s1, pg, NULL, NULL), 1);
+        CHECK_INT(read_version(p, s2, pg, NULL, NULL), pg <= 6 ? 2 : 1);
+    }
+    /* a batch sees its own writes; a rollback leaves nothing */
+    pager_batch *b;
+    uint8_t *d;
+    CHECK_INT(pager_begin(p, &b, NULL), SEALDB_OK);
+    CHECK_INT(pager_write(b, 7, &d, NULL), SEALDB_OK);
+    pu_fill(d, pager_usable_size(p), 7, 99);
+    CHECK_INT(read_version(p, pager_batch_snapshot(b), 7, NULL, NULL), 99);
+    CHECK_INT(read_version(p, pager_batch_snapshot(b), 8, NULL, NULL), 1);
+    sealdb_error err;
+    CHECK_INT(pager_write(b, 12, &d, &err), SEALDB_ECORRUPT); /* beyond the end */
+    pager_rollback(b);
+    CHECK_INT(read_version(p, s2, 7, NULL, NULL), 1);
+    /* an empty batch commits nothing */
+    CHECK_INT(pager_begin(p, &b, NULL), SEALDB_OK);
+    CHECK_INT(pager_commit(b, NULL), SEALDB_OK);
+    pager_stats_get(p, &st);
+    CHECK_INT(st.commits, 2);
+    /* fifty commits later, and checkpoints, s1 and s2 see what they saw */
+    for (uint32_t v = 3; v < 53; v++) {
+        const uint32_t pg[] = {3, 9};
+        CHECK_INT(commit_versions(p, pg, 2, v), SEALDB_OK);
+        if (v % 10 == 0) {
+            uint32_t log, done;
+            CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_PASSIVE, &log, &done, NULL), SEALDB_OK);
+            CHECK_INT(log, 16 + 2 * (v - 2));
+            CHECK_INT(done, 11); /* s1 holds everything after frame 11 */
+        }
+    }
+    for (uint32_t pg = 2; pg <= 11; pg++) {
+        CHECK_INT(read_version(p, s1, pg, NULL, NULL), 1);
+        CHECK_INT(read_version(p, s2, pg, NULL, NULL), pg <= 6 ? 2 : 1);
+    }
+    pager_snapshot_end(s1);
+    uint32_t log, done;
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_PASSIVE, &log, &done, NULL), SEALDB_OK);
+    CHECK_INT(done, 16); /* now s2 is the oldest */
+    pager_snapshot_end(s2);
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_PASSIVE, &log, &done, NULL), SEALDB_OK);
+    CHECK_INT(done, log);
+    CHECK_INT(pager_snapshot_begin(p, &s3, NULL), SEALDB_OK);
+    for (uint32_t pg = 2; pg <= 11; pg++) {
+        const long want = pg == 3 || pg == 9 ? 52 : pg <= 6 ? 2 : 1;
+        CHECK_INT(read_version(p, s3, pg, NULL, NULL), want);
+    }
+    pager_snapshot_end(s3);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    /* after the close's checkpoint, the file alone holds it all */
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(pager_snapshot_begin(p, &s3, NULL), SEALDB_OK);
+    CHECK_INT(pager_snapshot_frame(s3), 0);
+    for (uint32_t pg = 2; pg <= 11; pg++) {
+        const long want = pg == 3 || pg == 9 ? 52 : pg <= 6 ? 2 : 1;
+        CHECK_INT(read_version(p, s3, pg, NULL, NULL), want);
+    }
+    pager_snapshot_end(s3);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+    CHECK_CONTEXT("snapshots, cipher %d", (int)cipher);
+}
+
+/* ---- the cache ----------------------------------------------------------------------------------
+ */
+
+static void test_cache(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "cache.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .cache_pages = 16};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 100, 1), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_stats a, b;
+    pager_stats_get(p, &a);
+    CHECK_INT(a.cache_capacity, 16);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    /* a miss, then a hit that unseals nothing */
+    CHECK_INT(read_version(p, s, 50, NULL, NULL), 1);
+    pager_stats_get(p, &b);
+    CHECK_INT(b.cache_misses - a.cache_misses, 1);
+    CHECK_INT(b.pages_unsealed - a.pages_unsealed, 1);
+    CHECK_INT(read_version(p, s, 50, NULL, NULL), 1);
+    pager_stats_get(p, &a);
+    CHECK_INT(a.cache_hits - b.cache_hits, 1);
+    CHECK_INT(a.pages_unsealed, b.pages_unsealed);
+    /* twice round 99 pages through 16 slots: evictions, every page right */
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t pg = 2; pg <= 100; pg++) {
+            CHECK_INT(read_version(p, s, pg, NULL, NULL), 1);
+        }
+    }
+    pager_stats_get(p, &b);
+    CHECK(b.evictions >= 150);
+    CHECK(b.cache_used <= 16);
+    /* every slot lent out: the next page cannot come in */
+    pager_page *held[16];
+    for (uint32_t i = 0; i < 16; i++) {
+        CHECK_INT(pager_get(s, 2 + i, &held[i], NULL), SEALDB_OK);
+    }
+    pager_page *pg;
+    sealdb_error err;
+    CHECK_INT(pager_get(s, 40, &pg, &err), SEALDB_ENOMEM);
+    CHECK(strstr(err.message, "lent out") != NULL);
+    CHECK_INT(pager_get(s, 5, &pg, NULL), SEALDB_OK); /* a lent page can be lent again */
+    CHECK(pg == held[3]);
+    pager_put(pg);
+    pager_put(held[0]);
+    CHECK_INT(pager_get(s, 40, &pg, NULL), SEALDB_OK);
+    CHECK_INT(pu_version(pager_page_data(pg), pager_usable_size(p), 40), 1);
+    pager_put(pg);
+    for (uint32_t i = 1; i < 16; i++) {
+        CHECK_INT(pu_version(pager_page_data(held[i]), pager_usable_size(p), 2 + i), 1);
+        pager_put(held[i]);
+    }
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
+/* ---- the freelist
+ * --------------------------------------------------------------------------------- */
+
+/* Walks the freelist of snapshot s: checks its shape and returns the free
+ * pages in *pages (caller frees), their count in *n. */
+static int walk_freelist(pager_snapshot *s, uint32_t **pages, uint32_t *n)
+{
+    pager_page *pg;
+    *pages = NULL;
+    *n = 0;
+    if (pager_get(s, 1, &pg, NULL) != SEALDB_OK) {
+        return -1;
+    }
+    const uint32_t count = pager_snapshot_page_count(s);
+    uint32_t trunk = pu_get32(pager_page_data(pg) + 32);
+    const uint32_t total = pu_get32(pager_page_data(pg) + 36);
+    CHECK_INT(pu_get32(pager_page_data(pg) + 28), count);
+    pager_put(pg);
+    uint32_t *out = malloc(sizeof *out * (total + 1));
+    uint8_t *seen = calloc(count + 1, 1);
+    int bad = 0;
+    while (trunk && !bad) {
+        if (trunk > count || seen[trunk] || *n >= total) {
+            bad = 1;
+            break;
+        }
+        seen[trunk] = 1;
+        out[(*n)++] = trunk;
+        if (pager_get(s, trunk, &pg, NULL) != SEALDB_OK) {
+            bad = 1;
+            break;
+        }
+        const uint8_t *d = pager_page_data(pg);
+        const uint32_t leaves = pu_get32(d + 4);
+        for (uint32_t i = 0; i < leaves && !bad; i++) {
+            const uint32_t leaf = pu_get32(d + 8 + 4 * i);
+            if (leaf < 2 || leaf > count || seen[leaf] || *n >= total) {
+                bad = 1;
+                break;
+            }
+            seen[leaf] = 1;
+            out[(*n)++] = leaf;
+        }
+        trunk = pu_get32(d);
+        pager_put(pg);
+    }
+    free(seen);
+    if (bad || *n != total) {
+        free(out);
+        *pages = NULL;
+        return -1;
+    }
+    *pages = out;
+    return 0;
+}
+
+static void test_freelist(uint32_t page_size)
+{
+    char path[512];
+    path_of(path, sizeof path, "free.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .page_size = page_size, .autocheckpoint = 50};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    const uint32_t N = 400;
+    CHECK_INT(commit_range(p, 2, N + 1, 1), SEALDB_OK);
+    /* free them in three batches, in a scrambled order */
+    uint32_t order[400];
+    for (uint32_t i = 0; i < N; i++) {
+        order[i] = 2 + (i * 7919u) % N;
+    }
+    for (int part = 0; part < 3; part++) {
+        pager_batch *b;
+        pager_begin(p, &b, NULL);
+        for (uint32_t i = part * N / 3; i < (part + 1) * N / 3; i++) {
+            CHECK_INT(pager_free(b, order[i], NULL), SEALDB_OK);
+        }
+        CHECK_INT(pager_commit(b, NULL), SEALDB_OK);
+        pager_snapshot *s;
+        pager_snapshot_begin(p, &s, NULL);
+        uint32_t *fr, n;
+        CHECK_INT(walk_freelist(s, &fr, &n), 0);
+        CHECK_INT(n, (part + 1) * N / 3);
+        CHECK_INT(pager_snapshot_page_count(s), N + 1);
+        free(fr);
+        pager_snapshot_end(s);
+    }
+    /* allocation takes free pages, not new ones; they come zeroed */
+    pager_batch *b;
+    pager_begin(p, &b, NULL);
+    uint8_t seen[402] = {0};
+    for (uint32_t i = 0; i < 100; i++) {
+        uint32_t got;
+        uint8_t *d;
+        CHECK_INT(pager_allocate(b, &got, &d, NULL), SEALDB_OK);
+        CHECK(got >= 2 && got <= N + 1 && !seen[got]);
+        seen[got < 402 ? got : 0] = 1;
+        CHECK(check_all_zero(d, page_size));
+        pu_fill(d, pager_usable_size(p), got, 7);
+    }
+    CHECK_INT(pager_snapshot_page_count(pager_batch_snapshot(b)), N + 1);
+    CHECK_INT(pager_commit(b, NULL), SEALDB_OK);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    uint32_t *fr, n;
+    CHECK_INT(walk_freelist(s, &fr, &n), 0);
+    const uint32_t expect_free = N - 100;
+    CHECK_INT(n, expect_free);
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK(!seen[fr[i]]);
+    }
+    free(fr);
+    for (uint32_t pg = 2; pg <= N + 1; pg++) {
+        if (seen[pg]) {
+            CHECK_INT(read_version(p, s, pg, NULL, NULL), 7);
+        }
+    }
+    pager_snapshot_end(s);
+    /* drain the freelist, free the top pages again in one batch, then
+     * truncate the file below them */
+    pager_begin(p, &b, NULL);
+    for (uint32_t i = 0; i < expect_free; i++) {
+        uint32_t got;
+        uint8_t *d;
+        CHECK_INT(pager_allocate(b, &got, &d, NULL), SEALDB_OK);
+        CHECK(got <= N + 1);
+        pu_fill(d, pager_usable_size(p), got, 8);
+    }
+    uint32_t got;
+    uint8_t *d;
+    CHECK_INT(pager_allocate(b, &got, &d, NULL), SEALDB_OK);
+    CHECK_INT(got, N + 2); /* the freelist is empty: the file grows */
+    pu_fill(d, pager_usable_size(p), got, 8);
+    CHECK_INT(pager_truncate(b, 201, NULL), SEALDB_OK);
+    CHECK_INT(pager_commit(b, NULL), SEALDB_OK);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_page_count(s), 201);
+    CHECK_INT(walk_freelist(s, &fr, &n), 0);
+    CHECK_INT(n, 0);
+    free(fr);
+    pager_page *pg;
+    CHECK_INT(pager_get(s, 202, &pg, NULL), SEALDB_ECORRUPT);
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    CHECK_INT(file_size(path), 201ull * page_size);
+    /* and after reopening */
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_page_count(s), 201);
+    for (uint32_t pg2 = 2; pg2 <= 201; pg2++) {
+        const long v = read_version(p, s, pg2, NULL, NULL);
+        CHECK(v == 7 || v == 8);
+    }
+    pager_snapshot_end(s);
+    /* errors: freeing page 1 or a page beyond the end */
+    pager_begin(p, &b, NULL);
+    sealdb_error err;
+    CHECK_INT(pager_free(b, 1, &err), SEALDB_EINVAL);
+    CHECK_INT(pager_free(b, 500, &err), SEALDB_EINVAL);
+    CHECK_INT(pager_truncate(b, 300, &err), SEALDB_EINVAL);
+    pager_rollback(b);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+    CHECK_CONTEXT("freelist, page size %u", page_size);
+}
+
+/* ---- checkpoints --------------------------------------------------------------------------------
+ */
+
+static void test_checkpoints(void)
+{
+    char path[512], wal[600];
+    path_of(path, sizeof path, "ckpt.db");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    seal_ctx *ctx = pu_ctx(SEALDB_AES256GCM, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .autocheckpoint = -1, .busy_timeout_ms = 50};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 21, 1), SEALDB_OK); /* frames 1..21 */
+    pager_snapshot *old;
+    pager_snapshot_begin(p, &old, NULL);
+    CHECK_INT(commit_range(p, 2, 11, 2), SEALDB_OK); /* frames 22..31 */
+    /* FULL cannot finish while `old` lives: busy after the timeout */
+    uint32_t log = 0, done = 0;
+    sealdb_error err;
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_FULL, &log, &done, &err), SEALDB_EBUSY);
+    CHECK(strstr(err.message, "incomplete") != NULL);
+    CHECK_INT(log, 31);
+    CHECK_INT(done, 21);
+    /* RESTART cannot start over either; the old snapshot still reads right */
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_RESTART, &log, &done, NULL), SEALDB_EBUSY);
+    CHECK_INT(read_version(p, old, 2, NULL, NULL), 1);
+    pager_snapshot_end(old);
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_FULL, &log, &done, NULL), SEALDB_OK);
+    CHECK_INT(done, 31);
+    pager_stats st;
+    pager_stats_get(p, &st);
+    CHECK_INT(st.wal_restarts, 0);
+    /* RESTART with a live snapshot at the last commit: it moves to the
+     * database file and keeps reading the same pages while new commits
+     * write over the old frames */
+    pager_snapshot *cur;
+    pager_snapshot_begin(p, &cur, NULL);
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_RESTART, &log, &done, NULL), SEALDB_OK);
+    CHECK_INT(log, 0);
+    pager_stats_get(p, &st);
+    CHECK_INT(st.wal_restarts, 1);
+    for (uint32_t v = 3; v < 10; v++) {
+        CHECK_INT(commit_range(p, 2, 21, v), SEALDB_OK);
+    }
+    for (uint32_t pg = 2; pg <= 21; pg++) {
+        CHECK_INT(read_version(p, cur, pg, NULL, NULL), pg <= 11 ? 2 : 1);
+    }
+    /* a PASSIVE checkpoint meanwhile copies nothing (cur sees none of the
+     * new generation's frames) */
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_PASSIVE, &log, &done, NULL), SEALDB_OK);
+    CHECK_INT(log, 7 * 20);
+    CHECK_INT(done, 0);
+    pager_snapshot_end(cur);
+    /* the next commit after a complete checkpoint starts the log over itself */
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_PASSIVE, &log, &done, NULL), SEALDB_OK);
+    CHECK_INT(done, log);
+    const uint64_t wal_before = file_size(wal);
+    CHECK_INT(commit_range(p, 5, 5, 10), SEALDB_OK);
+    pager_snapshot_begin(p, &cur, NULL);
+    CHECK_INT(pager_snapshot_frame(cur), 1);
+    CHECK_INT(read_version(p, cur, 5, NULL, NULL), 10);
+    CHECK_INT(read_version(p, cur, 6, NULL, NULL), 9);
+    pager_snapshot_end(cur);
+    CHECK_INT(file_size(wal), wal_before);
+    /* TRUNCATE: an empty WAL file */
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_TRUNCATE, &log, &done, NULL), SEALDB_OK);
+    CHECK_INT(file_size(wal), 0);
+    CHECK_INT(log, 0);
+    CHECK_INT(commit_range(p, 6, 6, 11), SEALDB_OK);
+    CHECK_INT(file_size(wal), 32 + 24 + 4096);
+    pager_snapshot_begin(p, &cur, NULL);
+    CHECK_INT(read_version(p, cur, 5, NULL, NULL), 10);
+    CHECK_INT(read_version(p, cur, 6, NULL, NULL), 11);
+    pager_snapshot_end(cur);
+    pager_stats_get(p, &st);
+    CHECK_INT(st.wal_restarts, 3);
+    /* automatic checkpoints after a configured WAL size */
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    cfg.create = 0;
+    cfg.autocheckpoint = 25;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    for (uint32_t v = 20; v < 30; v++) {
+        CHECK_INT(commit_range(p, 2, 11, v), SEALDB_OK);
+    }
+    pager_stats_get(p, &st);
+    CHECK(st.checkpoints >= 3);
+    CHECK(st.wal_frames - st.wal_backfilled < 25);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
+/* ---- recovery
+ * ------------------------------------------------------------------------------------- */
+
+/* Rewrites the checksum chain of the WAL at path over its stored bytes. */
+static void rechain_wal(const char *path, uint32_t page_size)
+{
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 0, SEEK_END);
+    const long size = ftell(f);
+    uint8_t *w = malloc((size_t)size);
+    fseek(f, 0, SEEK_SET);
+    CHECK(fread(w, 1, (size_t)size, f) == (size_t)size);
+    const int be = w[3] & 1;
+    uint32_t c[2] = {0, 0};
+    wal_checksum(be, w, 24, c, c);
+    for (long off = 32; off + 24 + (long)page_size <= size; off += 24 + page_size) {
+        wal_checksum(be, w + off, 8, c, c);
+        wal_checksum(be, w + off + 24, page_size, c, c);
+        pu_put32(w + off + 16, c[0]);
+        pu_put32(w + off + 20, c[1]);
+    }
+    fseek(f, 0, SEEK_SET);
+    fwrite(w, 1, (size_t)size, f);
+    fclose(f);
+    free(w);
+}
+
+static void test_recovery(void)
+{
+    char path[512], wal[600];
+    path_of(path, sizeof path, "recover.db");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .keep_wal = 1, .autocheckpoint = -1};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 9, 1), SEALDB_OK);  /* frames 1..9 */
+    CHECK_INT(commit_range(p, 2, 5, 2), SEALDB_OK);  /* 10..13 */
+    CHECK_INT(commit_range(p, 6, 12, 3), SEALDB_OK); /* 14..21 (page 1 too) */
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    const uint64_t fsz = 24 + 4096;
+    CHECK_INT(file_size(wal), 32 + 21 * fsz);
+    CHECK_INT(file_size(path), 4096);
+    cfg.create = 0;
+    /* everything comes back from the WAL */
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_frame(s), 21);
+    CHECK_INT(pager_snapshot_page_count(s), 12);
+    for (uint32_t pg = 2; pg <= 12; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), pg >= 6 ? 3 : 2);
+    }
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    /* a torn last frame: the last commit is gone, the others stay */
+    truncate(wal, (off_t)(32 + 20 * fsz + 100));
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_frame(s), 13);
+    CHECK_INT(pager_snapshot_page_count(s), 9);
+    for (uint32_t pg = 2; pg <= 9; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), pg <= 5 ? 2 : 1);
+    }
+    pager_snapshot_end(s);
+    /* the next commit writes over the torn tail */
+    CHECK_INT(commit_range(p, 7, 7, 4), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    CHECK_INT(file_size(wal), 32 + 20 * fsz + 100);
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_frame(s), 14);
+    CHECK_INT(read_version(p, s, 7, NULL, NULL), 4);
+    CHECK_INT(read_version(p, s, 8, NULL, NULL), 1);
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    /* a flipped bit in frame 12 breaks the chain there: the log ends at
+     * frame 9, the last commit before it */
+    flip_byte(wal, 32 + 11 * fsz + 24 + 50);
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_frame(s), 9);
+    CHECK_INT(read_version(p, s, 2, NULL, NULL), 1);
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    /* the same flip with the chain recomputed (tampering): the seal of
+     * frame 12 fails inside the log, which is corruption, named */
+    rechain_wal(wal, 4096);
+    int rc;
+    sealdb_error err;
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_ECORRUPT);
+    CHECK(strstr(err.message, "page 4 in WAL frame 12") != NULL);
+    /* a tampered frame past the last commit is never applied nor an error */
+    flip_byte(wal, 32 + 11 * fsz + 24 + 50); /* undo */
+    rechain_wal(wal, 4096);
+    p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK(p != NULL);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    truncate(wal, (off_t)(32 + 14 * fsz));
+    /* frame 14 is the commit frame of the last transaction; drop its commit
+     * mark: an uncommitted transaction, which recovery must not apply */
+    uint8_t zero4[4] = {0};
+    int fd = open(wal, O_RDWR);
+    CHECK(pwrite(fd, zero4, 4, (off_t)(32 + 13 * fsz + 4)) == 4);
+    close(fd);
+    rechain_wal(wal, 4096);
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_frame(s), 13);
+    CHECK_INT(read_version(p, s, 7, NULL, NULL), 1);
+    pager_snapshot_end(s);
+    /* corruption in the database file is named when the page is read */
+    cfg.keep_wal = 0;
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL, NULL), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    flip_byte(path, 4 * 4096 + 77); /* page 5 */
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(read_version(p, s, 4, NULL, NULL), 2);
+    CHECK_INT(read_version(p, s, 5, &rc, &err), -1);
+    CHECK_INT(rc, SEALDB_ECORRUPT);
+    CHECK(strstr(err.message, "page 5 of") != NULL);
+    CHECK(strstr(err.message, "failed authentication") != NULL);
+    CHECK_INT(read_version(p, s, 5, &rc, &err), -1); /* still, never served */
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
+/* ---- I/O errors
+ * ------------------------------------------------------------------------------------ */
+
+static void test_io_errors(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "ioerr.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
+    faultio *fio = faultio_new(pager_io_default(), 1);
+    pager_config cfg = {.io = faultio_io(fio), .seal = ctx, .create = 1, .autocheckpoint = -1};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 20, 1), SEALDB_OK);
+    sealdb_error err;
+    pager_batch *b;
+    uint8_t *d;
+    static const struct {
+        unsigned ops;
+        int kind;
+        const char *text;
+    } faults[] = {
+        {FIO_WRITE, FAULT_EIO, "writing WAL frames"},
+        {FIO_WRITE, FAULT_ENOSPC, "no space left"},
+        {FIO_WRITE, FAULT_SHORT, "no space left"},
+        {FIO_SYNC, FAULT_EIO, "syncing the WAL"},
+    };
+    uint32_t version = 2;
+    long expect3 = 1; /* page 3's committed version (a failed sync may have kept one) */
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        pager_begin(p, &b, NULL);
+        pager_write(b, 3, &d, NULL);
+        pu_fill(d, pager_usable_size(p), 3, 100 + (uint32_t)i);
+        faultio_fail_nth(fio, faults[i].ops, 1, faults[i].kind);
+        CHECK_INT(pager_commit(b, &err), SEALDB_EIO);
+        CHECK(strstr(err.message, faults[i].text) != NULL);
+        CHECK_CONTEXT("fault %zu: %s", i, err.message);
+        /* nothing of it is visible; the next commit works */
+        pager_snapshot *s;
+        pager_snapshot_begin(p, &s, NULL);
+        CHECK_INT(read_version(p, s, 3, NULL, NULL), expect3);
+        pager_snapshot_end(s);
+        CHECK_INT(commit_range(p, 4, 4, version), SEALDB_OK);
+        version++;
+    }
+    /* a failed read on a miss is an error, and the next try works */
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL, NULL), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    faultio_fail_nth(fio, FIO_READ, 1, FAULT_EIO);
+    int rc;
+    CHECK_INT(read_version(p, s, 10, &rc, &err), -1);
+    CHECK_INT(rc, SEALDB_EIO);
+    CHECK(strstr(err.message, "reading page 10") != NULL);
+    CHECK_INT(read_version(p, s, 10, NULL, NULL), 1);
+    pager_snapshot_end(s);
+    /* a checkpoint that cannot write the database file: an error, and the
+     * WAL keeps everything */
+    CHECK_INT(commit_range(p, 2, 20, 50), SEALDB_OK);
+    faultio_fail_nth(fio, FIO_WRITE, 3, FAULT_EIO);
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_FULL, NULL, NULL, &err), SEALDB_EIO);
+    CHECK(strstr(err.message, "writing page") != NULL);
+    faultio_fail_nth(fio, FIO_SYNC, 2, FAULT_EIO); /* the database's sync */
+    CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_FULL, NULL, NULL, &err), SEALDB_EIO);
+    CHECK(strstr(err.message, "syncing") != NULL);
+    /* a close whose checkpoint fails reports it and keeps the WAL */
+    faultio_fail_nth(fio, FIO_WRITE, 1, FAULT_ENOSPC);
+    CHECK_INT(pager_close(p, &err), SEALDB_EIO);
+    /* a failing lock at open: an error, and nothing held afterwards */
+    faultio_fail_nth(fio, FIO_LOCK, 2, FAULT_EIO);
+    CHECK(open_cfg(path, &cfg, &rc, &err) == NULL);
+    CHECK_INT(rc, SEALDB_EIO);
+    /* all committed data is there */
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    for (uint32_t pg = 2; pg <= 20; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), 50);
+    }
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    faultio_free(fio);
+    seal_ctx_close(ctx);
+}
+
+/* A commit interrupted between its chunks of frames leaves frames without a
+ * commit mark in the WAL: they must never be applied. */
+static void test_uncommitted_chunks(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "chunks.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_TURSO);
+    pager_config cfg = {.seal = ctx, .create = 1, .keep_wal = 1, .autocheckpoint = -1};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 300, 1), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    faultio *fio = faultio_new(pager_io_default(), 2);
+    cfg.io = faultio_io(fio);
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    /* the second write of the commit (frames 129..256 of it) crashes: the
+     * first 128 frames are on disk, chained, without a commit frame */
+    pager_batch *b;
+    pager_begin(p, &b, NULL);
+    for (uint32_t pg = 2; pg <= 300; pg++) {
+        uint8_t *d;
+        pager_write(b, pg, &d, NULL);
+        pu_fill(d, pager_usable_size(p), pg, 2);
+    }
+    faultio_crash_at(fio, faultio_calls(fio) + 2, 0);
+    CHECK_INT(pager_commit(b, NULL), SEALDB_EIO);
+    CHECK(faultio_crashed(fio));
+    pager_close(p, NULL);
+    faultio_free(fio);
+    cfg.io = NULL;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(pager_snapshot_frame(s), 300);
+    for (uint32_t pg = 2; pg <= 300; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), 1);
+    }
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
+/* ---- durability modes
+ * ---------------------------------------------------------------------------- */
+
+static void test_durability(void)
+{
+    static const pager_durability modes[] = {PAGER_SYNC_FULL, PAGER_SYNC_NORMAL, PAGER_SYNC_OFF};
+    for (int m = 0; m < 3; m++) {
+        char path[512];
+        path_of(path, sizeof path, "sync.db");
+        faultio *fio = faultio_new(pager_io_default(), 3);
+        seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
+        pager_config cfg = {.io = faultio_io(fio),
+                            .seal = ctx,
+                            .create = 1,
+                            .durability = modes[m],
+                            .autocheckpoint = -1};
+        pager *p = open_cfg(path, &cfg, NULL, NULL);
+        pager_stats st;
+        pager_stats_get(p, &st);
+        CHECK_INT(st.db_syncs, modes[m] == PAGER_SYNC_OFF ? 0 : 1); /* the new page 1 */
+        CHECK_INT(commit_range(p, 2, 5, 1), SEALDB_OK);
+        if (modes[m] == PAGER_SYNC_FULL) {
+            CHECK_INT(faultio_unsynced(fio), 0);
+        } else {
+            CHECK(faultio_unsynced(fio) > 0);
+        }
+        CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_PASSIVE, NULL, NULL, NULL), SEALDB_OK);
+        if (modes[m] != PAGER_SYNC_OFF) {
+            CHECK_INT(faultio_unsynced(fio), 0);
+        } else {
+            CHECK(faultio_unsynced(fio) > 0);
+        }
+        pager_stats_get(p, &st);
+        /* full: the new log's header, the commit, the checkpoint; normal: the
+         * header and the checkpoint; off: none */
+        CHECK_INT(st.wal_syncs, modes[m] == PAGER_SYNC_FULL     ? 3
+                                : modes[m] == PAGER_SYNC_NORMAL ? 2
+                                                                : 0);
+        CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+        faultio_free(fio);
+        seal_ctx_close(ctx);
+        CHECK_CONTEXT("durability mode %d", (int)modes[m]);
+    }
+}
+
+int main(void)
+{
+    if (crypto_init() != 0) {
+        fprintf(stderr, "crypto_init failed\n");
+        return 1;
+    }
+    pu_tempdir(dir, sizeof dir, "pager");
+    test_create(0, SEALDB_LAYOUT_DEFAULT, 4096);
+    test_create(0, SEALDB_LAYOUT_DEFAULT, 65536);
+    test_create(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED, 512);
+    test_create(SEALDB_AEGIS256, SEALDB_LAYOUT_TURSO, 1024);
+    test_create(SEALDB_AES256GCM, SEALDB_LAYOUT_HARDENED, 4096);
+    test_create(SEALDB_AEGIS128X2, SEALDB_LAYOUT_HARDENED, 65536);
+    test_open_errors();
+    test_snapshots(0);
+    test_snapshots(SEALDB_AEGIS128L);
+    test_snapshots(SEALDB_AES128GCM);
+    test_cache();
+    test_freelist(512);
+    test_freelist(4096);
+    test_checkpoints();
+    test_recovery();
+    test_io_errors();
+    test_uncommitted_chunks();
+    test_durability();
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (!check_failures && system(cmd) != 0) {
+        fprintf(stderr, "could not remove %s\n", dir);
+    }
+    return check_report();
+}
