@@ -11,7 +11,9 @@ Used by bench/run; standard library only. Subcommands:
       every engine of a program has a line for every workload its settings
       line chose; every pager-suite measurement has its fields (workload
       among the pager's, ops_per_s > 0, runs >= 1, min <= ops_per_s <= max,
-      ratio_to_baseline > 0); and each required suite has at least one line.
+      ratio_to_baseline > 0); every native-suite measurement likewise (workload
+      among the native benchmark's); and each required suite has at least one
+      line.
 
   merge OUT FILE...
       Concatenates the suites' JSON lines into OUT and adds to every
@@ -22,8 +24,9 @@ Used by bench/run; standard library only. Subcommands:
   markdown FILE TITLE
       Prints the Markdown report of a merged file: settings, overhead per
       engine and workload, throughput, memory and file size, the project's
-      targets with the measured figures, the cipher suite's throughput, and
-      the native pager's costs against their baselines.
+      targets with the measured figures, the cipher suite's throughput, the
+      native pager's costs against their baselines, and the native engine
+      against SQLite on the same file.
 
   plotdata FILE DIR
       Writes the data files bench/plot.gp draws (overhead.dat, ciphers.dat)
@@ -43,6 +46,12 @@ PAGER_WORKLOADS = ["hit", "miss"] + ["commit_%d_%s" % (k, m) for k in (1, 10, 10
 # the pager's targets: the least ratio to the baseline that meets each
 PAGER_TARGETS = {"hit": (0.5, "within 2x of a hash-table lookup"),
                  "miss": (1 / 1.1, "at most pread + unseal + 10%")}
+# bench_native (suite "native"): the native engine against SQLite, same file
+NATIVE_WORKLOADS = ["lookup", "scan_rowid", "scan_index", "bulk"]
+# the least native/SQLite ratio that meets each target
+NATIVE_TARGETS = {"lookup": 3.0, "scan_rowid": 2.0, "scan_index": 2.0, "bulk": 1.0}
+# suites whose lines are measured against a baseline of their own (not workloads)
+OWN_SUITES = ("pager", "native")
 
 
 def load(path):
@@ -73,7 +82,7 @@ def harness(d):
 def is_measurement(d):
     """A workload measurement, from any harness (the Node one uses suite "node")."""
     return ("workload" in d and "engine" in d and d.get("op") != "settings"
-            and d.get("suite") != "pager")
+            and d.get("suite") not in OWN_SUITES)
 
 
 def is_pager(d):
@@ -81,8 +90,13 @@ def is_pager(d):
     return d.get("suite") == "pager" and d.get("op") != "settings"
 
 
+def is_native(d):
+    """A measurement of the native engine's benchmark."""
+    return d.get("suite") == "native" and d.get("op") != "settings"
+
+
 def is_workload_settings(d):
-    return d.get("op") == "settings" and d.get("suite") not in ("ciphers", "pager")
+    return d.get("op") == "settings" and d.get("suite") not in ("ciphers",) + OWN_SUITES
 
 
 def is_number(v):
@@ -132,6 +146,16 @@ def check_pager(d):
     return throughput_problems(d, problems)
 
 
+def check_native(d):
+    """Problems with one native-engine measurement, as a list of strings."""
+    problems = []
+    if not isinstance(d.get("engine"), str) or not d.get("engine"):
+        problems.append("no engine")
+    if d.get("workload") not in NATIVE_WORKLOADS:
+        problems.append("unknown native workload %r" % d.get("workload"))
+    return throughput_problems(d, problems)
+
+
 def cmd_check(args):
     if not args:
         sys.exit("usage: report.py check FILE [--require-suite NAME]...")
@@ -154,8 +178,9 @@ def cmd_check(args):
             errors.append("%s: not a JSON object with a suite: %.80s" % (where, text))
             continue
         suites.add(d["suite"])
-        if d["suite"] == "pager":
-            problems = [] if d.get("op") == "settings" else check_pager(d)
+        if d["suite"] in OWN_SUITES:
+            check = check_pager if d["suite"] == "pager" else check_native
+            problems = [] if d.get("op") == "settings" else check(d)
             if problems:
                 errors.append("%s: %s" % (where, "; ".join(problems)))
             continue
@@ -202,9 +227,10 @@ def cmd_check(args):
         sys.exit(1)
     count = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_measurement(d))
     pcount = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_pager(d))
+    ncount = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_native(d))
     print("report.py check: %s: %d lines well formed (%d workload measurements, %d pager "
-          "measurements; suites: %s)" % (path, len(lines), count, pcount,
-                                          ", ".join(sorted(suites))))
+          "measurements, %d native measurements; suites: %s)"
+          % (path, len(lines), count, pcount, ncount, ", ".join(sorted(suites))))
 
 
 # ---- merge -----------------------------------------------------------------
@@ -391,6 +417,30 @@ def pager_table(rows):
     return out
 
 
+def native_table(rows):
+    """The native engine against SQLite on the same file (suite native)."""
+    ns = [d for d in rows if is_native(d)]
+    if not ns:
+        return []
+    out = ["| workload | engine | ops/s: median (min-max) | ns/op | baseline | baseline "
+           "ops/s | ratio native/SQLite (min-max) | target |",
+           "|---|---|---:|---:|---|---:|---:|---|"]
+    order = {w: i for i, w in enumerate(NATIVE_WORKLOADS)}
+    for d in sorted(ns, key=lambda d: (order.get(d["workload"], 99), d["engine"])):
+        target = "-"
+        if d["workload"] in NATIVE_TARGETS:
+            least = NATIVE_TARGETS[d["workload"]]
+            target = ">= %gx: %s" % (least, "met" if d["ratio_to_baseline"] >= least
+                                     else "not met")
+        base = d.get("baseline_ops_per_s")
+        out.append("| %s | %s | %s (%s-%s) | %.0f | %s | %s | %.3f (%.3f-%.3f) | %s |"
+                   % (d["workload"], d["engine"], fmt_ops(d["ops_per_s"]), fmt_ops(d["min"]),
+                      fmt_ops(d["max"]), 1e9 / d["ops_per_s"], d.get("baseline", "-"),
+                      fmt_ops(base) if is_number(base) else "-", d["ratio_to_baseline"],
+                      d.get("ratio_min", 0), d.get("ratio_max", 0), target))
+    return out
+
+
 def cmd_markdown(args):
     if len(args) != 2:
         sys.exit("usage: report.py markdown FILE TITLE")
@@ -454,6 +504,17 @@ def cmd_markdown(args):
                 "miss: a 16-page cache over a larger file against pread + unseal_page; "
                 "commit_K_MODE: commits of K pages at each durability mode, sealed against "
                 "the plain pager. Ratio: engine/baseline ops (>1 faster).", ""] + pt
+    nt = native_table(rows)
+    if nt:
+        out += ["", "## Native engine (bench_native) against SQLite on the same file, same run",
+                "",
+                "lookup: sealdb_get by random rowid against a prepared SELECT by rowid; "
+                "scan_rowid and scan_index: rows per second of range scans through a rowid "
+                "cursor or the index on a, every column read, against SELECT ... BETWEEN; "
+                "bulk: rows per second of one transaction of inserts into a fresh file at "
+                "durability FULL. Warm caches; plain files against stock SQLite, sealed ones "
+                "against SQLite through the sealdb VFS. Ratio: native/SQLite ops (>1 faster).",
+                ""] + nt
     print("\n".join(out))
 
 

@@ -88,6 +88,10 @@ const char *sealdb_strerror(int code)
     case SEALDB_EBUSY: return "database in use";
     case SEALDB_EKEYFILE: return "key file or key variable unusable";
     case SEALDB_ECONFLICT: return "conflict with a concurrent transaction";
+    case SEALDB_ECONSTRAINT: return "constraint failed";
+    case SEALDB_ENOTFOUND: return "not found";
+    case SEALDB_EUNSUPPORTED: return "not supported by the native engine";
+    case SEALDB_EREADONLY: return "write in a read-only transaction";
     default: return "unknown error";
     }
 }

@@ -171,37 +171,6 @@ int sealdb_inspect(const char *path, sealdb_file_info *info, sealdb_error *err)
 
 /* ---- keys of an existing database ---------------------------------------------------------- */
 
-/* The seal context of the sealed database at path under credential c. */
-static int open_ctx(const char *path, const uint8_t *hdr, const credential *c, seal_ctx **ctx,
-                    seal_file_info *info, sealdb_error *err)
-{
-    *ctx = NULL;
-    int rc = seal_header_read(hdr, info, err);
-    if (rc != SEALDB_OK) {
-        return rc;
-    }
-    if (!info->sealed) {
-        return error_set(err, SEALDB_ENOTSEALED, "%s is a plain SQLite database, not a sealed one",
-                         path);
-    }
-    uint8_t *key = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES);
-    if (!key) {
-        return error_set(err, SEALDB_ENOMEM, "no locked memory for the key");
-    }
-    size_t key_len = 0;
-    rc = cred_master_key(c, info, path, key, &key_len, err);
-    if (rc == SEALDB_OK) {
-        rc = seal_ctx_open(ctx, info, key, key_len, err);
-        if (rc == SEALDB_EWRONGKEY) {
-            error_set(err, rc, "%s",
-                      c->kind == CRED_PASSPHRASE ? "wrong passphrase for this database"
-                                                 : "wrong key for this database");
-        }
-    }
-    crypto_secure_free(key);
-    return rc;
-}
-
 /* ---- verify ------------------------------------------------------------------------------ */
 
 typedef struct verifier {
@@ -358,7 +327,7 @@ int sealdb_verify(const char *path, const sealdb_sqlite_config *cfg, sealdb_prob
     seal_file_info info;
     rc = read_header(path, hdr, err);
     if (rc == SEALDB_OK) {
-        rc = open_ctx(path, hdr, &cred, &ctx, &info, err);
+        rc = cred_open_database(&cred, path, hdr, &ctx, &info, err);
     }
     cred_free(&cred);
     if (rc != SEALDB_OK) {
@@ -640,7 +609,7 @@ static int build_resealed(conversion *c, sealdb_error *err)
     }
     seal_ctx *old_ctx = NULL, *new_ctx = NULL;
     seal_file_info info;
-    rc = open_ctx(c->path, c->hdr, &c->from_cred, &old_ctx, &info, err);
+    rc = cred_open_database(&c->from_cred, c->path, c->hdr, &old_ctx, &info, err);
     if (rc == SEALDB_OK) {
         rc = target_ctx(c, &to_cred, &new_ctx, err);
     }

@@ -757,3 +757,57 @@ int cred_new_database(const credential *c, sealdb_cipher_id cipher, sealdb_layou
     crypto_secure_free(key);
     return rc;
 }
+
+int cred_new_slots_database(const credential *c, const char *db_path, sealdb_cipher_id cipher,
+                            seal_ctx **out, sealdb_error *err)
+{
+    *out = NULL;
+    uint8_t salt[SEAL_SALT_BYTES];
+    if (sealdb_random_bytes(salt, sizeof salt) != SEALDB_OK) {
+        return error_set(err, SEALDB_ECRYPTO, "the OS random source cannot be used");
+    }
+    uint8_t *key = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES);
+    if (!key) {
+        return error_set(err, SEALDB_ENOMEM, "no locked memory for the key");
+    }
+    int rc = keyslots_create(db_path, c, "initial", cipher, salt, key, err);
+    if (rc == SEALDB_OK) {
+        rc = seal_ctx_create_salted(out, cipher, SEALDB_LAYOUT_HARDENED, key,
+                                    sealdb_cipher_key_bytes(cipher), salt, err);
+    }
+    if (rc == SEALDB_OK) {
+        seal_ctx_set_key_kind(*out, SEAL_KEY_SLOTS, 0, 0);
+    }
+    crypto_secure_free(key);
+    return rc;
+}
+
+int cred_open_database(const credential *c, const char *db_path, const uint8_t *hdr, seal_ctx **out,
+                       seal_file_info *info, sealdb_error *err)
+{
+    *out = NULL;
+    int rc = seal_header_read(hdr, info, err);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    if (!info->sealed) {
+        return error_set(err, SEALDB_ENOTSEALED, "%s is a plain SQLite database, not a sealed one",
+                         db_path);
+    }
+    uint8_t *key = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES);
+    if (!key) {
+        return error_set(err, SEALDB_ENOMEM, "no locked memory for the key");
+    }
+    size_t key_len = 0;
+    rc = cred_master_key(c, info, db_path, key, &key_len, err);
+    if (rc == SEALDB_OK) {
+        rc = seal_ctx_open(out, info, key, key_len, err);
+        if (rc == SEALDB_EWRONGKEY) {
+            error_set(err, rc, "%s",
+                      c->kind == CRED_PASSPHRASE ? "wrong passphrase for this database"
+                                                 : "wrong key for this database");
+        }
+    }
+    crypto_secure_free(key);
+    return rc;
+}

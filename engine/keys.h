@@ -75,6 +75,19 @@ int cred_master_key(const credential *c, const seal_file_info *info, const char 
 int cred_new_database(const credential *c, sealdb_cipher_id cipher, sealdb_layout layout,
                       seal_ctx **out, sealdb_error *err);
 
+/* The same for a new database whose data key lives in key slots: creates
+ * the key-slot file at "<db_path>-keyslots" with a random data key wrapped
+ * under c in slot 1 (hardened layout). */
+int cred_new_slots_database(const credential *c, const char *db_path, sealdb_cipher_id cipher,
+                            seal_ctx **out, sealdb_error *err);
+
+/* The seal context of the existing sealed database at db_path whose first
+ * 100 bytes are hdr, under credential c; *info receives the header.
+ * SEALDB_ENOTSEALED for a plain SQLite file, SEALDB_EWRONGKEY, and the
+ * errors of seal_header_read and cred_master_key. */
+int cred_open_database(const credential *c, const char *db_path, const uint8_t *hdr, seal_ctx **out,
+                       seal_file_info *info, sealdb_error *err);
+
 /* ---- key slots ---------------------------------------------------------------------- */
 
 typedef struct keyslot_info {

@@ -189,17 +189,6 @@ static uint8_t *scratch_of(sfile *f)
     return f->scratch;
 }
 
-/* ---- the WAL checksum ------------------------------------------------------------ */
-
-/* The chain over one frame: its first 8 header bytes, then the body. */
-static void frame_checksum(int big_endian, const uint8_t *hdr, const uint8_t *body, uint32_t size,
-                           const uint32_t in[2], uint32_t out[2])
-{
-    uint32_t mid[2];
-    wal_checksum(big_endian, hdr, 8, in, mid);
-    wal_checksum(big_endian, body, size, mid, out);
-}
-
 /* ---- main database: keys and headers --------------------------------------------- */
 
 /* The on-disk identity of a sealed header: bytes 0..15 and 72..91. */
@@ -578,7 +567,7 @@ static int wal_scan_frame(sfile *f, uint32_t frame, uint8_t *buf, int *valid)
     }
     uint32_t pchk[2], dchk[2], stored[2];
     wal_prev(w, frame, pchk, dchk);
-    frame_checksum(wal_big_endian(w), buf, buf + FRAME_HEADER, ps, dchk, stored);
+    wal_frame_checksum(wal_big_endian(w), buf, buf + FRAME_HEADER, ps, dchk, stored);
     if (memcmp(buf + 8, w->header + 16, 8) != 0 || get_be32(buf + 16) != stored[0] ||
         get_be32(buf + 20) != stored[1] || get_be32(buf) == 0) {
         return SQLITE_OK; /* torn, stale or foreign: the end of the log */
@@ -597,7 +586,7 @@ static int wal_scan_frame(sfile *f, uint32_t frame, uint8_t *buf, int *valid)
     frame_info *fi = &w->frames[frame - 1];
     fi->pgno = pgno;
     memcpy(fi->dchk, stored, 8);
-    frame_checksum(wal_big_endian(w), buf, buf + FRAME_HEADER, ps, pchk, fi->pchk);
+    wal_frame_checksum(wal_big_endian(w), buf, buf + FRAME_HEADER, ps, pchk, fi->pchk);
     fi->pchk_known = 1;
     w->count = frame;
     *valid = 1;
@@ -810,7 +799,7 @@ static int wal_put_frame(sfile *f, uint32_t frame, const uint8_t *hdr, uint8_t *
     }
     memcpy(img, hdr, 16);
     uint32_t stored[2];
-    frame_checksum(wal_big_endian(w), img, img + FRAME_HEADER, ps, prev, stored);
+    wal_frame_checksum(wal_big_endian(w), img, img + FRAME_HEADER, ps, prev, stored);
     put_be32(img + 16, stored[0]);
     put_be32(img + 20, stored[1]);
     int rc = wal_reserve(w, frame);
@@ -1770,24 +1759,7 @@ static int main_create(sfile *f)
         return fail(f, SQLITE_CANTOPEN, "key slots need the hardened layout");
     }
     if (f->new_keyslots) {
-        uint8_t salt[SEAL_SALT_BYTES];
-        const size_t key_len = sealdb_cipher_key_bytes(f->cipher);
-        if (!(f->master = crypto_secure_alloc(SEALDB_MAX_KEY_BYTES))) {
-            return SQLITE_NOMEM;
-        }
-        rc = sealdb_random_bytes(salt, sizeof salt);
-        if (rc == SEALDB_OK) {
-            rc = keyslots_create(f->zname, &f->cred, "initial", f->cipher, salt, f->master, &err);
-        } else {
-            error_set(&err, rc, "the OS random source cannot be used");
-        }
-        if (rc == SEALDB_OK) {
-            rc = seal_ctx_create_salted(&f->seal, f->cipher, SEALDB_LAYOUT_HARDENED, f->master,
-                                        key_len, salt, &err);
-        }
-        if (rc == SEALDB_OK) {
-            seal_ctx_set_key_kind(f->seal, SEAL_KEY_SLOTS, 0, 0);
-        }
+        rc = cred_new_slots_database(&f->cred, f->zname, f->cipher, &f->seal, &err);
     } else {
         rc = cred_new_database(&f->cred, f->cipher, f->layout, &f->seal, &err);
     }

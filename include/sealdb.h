@@ -73,6 +73,10 @@ SEALDB_API const char *sealdb_version(void);
 #define SEALDB_EBUSY 17     /* the database is in use and the operation needs it to itself */
 #define SEALDB_EKEYFILE 18  /* a key file or key variable is missing, unsafe or malformed */
 #define SEALDB_ECONFLICT 19 /* a concurrent transaction changed the same data first: retry */
+#define SEALDB_ECONSTRAINT 20  /* NOT NULL, UNIQUE or PRIMARY KEY would be violated */
+#define SEALDB_ENOTFOUND 21    /* no such row, table or index */
+#define SEALDB_EUNSUPPORTED 22 /* the native engine cannot do this to this object (see message) */
+#define SEALDB_EREADONLY 23    /* a write in a read transaction */
 
 /* Size of sealdb_error.message, terminating NUL included. */
 #define SEALDB_ERRMSG_MAX 256
@@ -468,6 +472,252 @@ SEALDB_API int sealdb_keyslot_add(const char *path, const sealdb_sqlite_config *
                                   sealdb_error *err);
 SEALDB_API int sealdb_keyslot_remove(const char *path, const sealdb_sqlite_config *auth, int number,
                                      sealdb_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* The native engine (docs/NATIVE.md)                                        */
+/*                                                                           */
+/* Reads and writes rows of a SQLite-format database (sealed, or plain)      */
+/* without SQL: sealdb's own pager and B-tree, the same file format, so the  */
+/* files stay SQLite databases that the VFS path (and SQLite itself, for     */
+/* plain ones) opens. While a database is open natively it is locked         */
+/* against every SQLite connection (they get SQLITE_BUSY).                   */
+/*                                                                           */
+/* Values are typed as in SQLite. Writes apply each column's affinity as    */
+/* SQLite's INSERT does (a TEXT '12' in an INTEGER column is stored as 12),  */
+/* keep every index of the table up to date and enforce NOT NULL, UNIQUE and */
+/* PRIMARY KEY. Tables the engine cannot write faithfully (WITHOUT ROWID,    */
+/* generated or CHECK columns, triggers, partial or expression indexes,      */
+/* STRICT, AUTOINCREMENT, collations other than BINARY, NOCASE and RTRIM)    */
+/* are readable; writing them gives SEALDB_EUNSUPPORTED naming the reason.  */
+/* ------------------------------------------------------------------------- */
+
+typedef struct sealdb_db sealdb_db;
+typedef struct sealdb_txn sealdb_txn;
+typedef struct sealdb_table sealdb_table;
+typedef struct sealdb_cursor sealdb_cursor;
+
+/* Value types; the order is SQLite's sort order of the classes. */
+typedef enum sealdb_type {
+    SEALDB_NULL = 0,
+    SEALDB_INTEGER = 1,
+    SEALDB_REAL = 2,
+    SEALDB_TEXT = 3, /* UTF-8, n bytes, not NUL-terminated */
+    SEALDB_BLOB = 4,
+} sealdb_type;
+
+/* One column value. TEXT and BLOB: n bytes at p. Values the library returns
+ * point into its own memory and stay valid until the next call on the same
+ * transaction or cursor. */
+typedef struct sealdb_value {
+    uint8_t type; /* sealdb_type */
+    uint32_t n;   /* TEXT, BLOB: length in bytes */
+    union {
+        int64_t i;        /* INTEGER */
+        double r;         /* REAL */
+        const uint8_t *p; /* TEXT, BLOB */
+    };
+} sealdb_value;
+
+/* Durability of a commit. */
+typedef enum sealdb_sync {
+    SEALDB_SYNC_FULL = 0,   /* a commit that returned survives a power cut */
+    SEALDB_SYNC_NORMAL = 1, /* a power cut may lose the last commits, never half of one */
+    SEALDB_SYNC_OFF = 2,    /* safe against a crash of the process only */
+} sealdb_sync;
+
+/* How sealdb_open opens a database. Zero-initialise, then set. */
+typedef struct sealdb_options {
+    int create;              /* make the database if the file is missing or empty */
+    uint32_t page_size;      /* a new database's page size (0: 4096) */
+    uint32_t cache_pages;    /* page cache budget in pages (0: 2000; at least 16) */
+    sealdb_sync sync;        /* durability of commits */
+    int32_t autocheckpoint;  /* copy the WAL into the database after this many frames
+                                (0: 1000; negative: only at close) */
+    int32_t busy_timeout_ms; /* how long checkpoints wait for readers (0: 5000) */
+} sealdb_options;
+
+/* Opens the database at path natively and recovers its WAL.
+ *
+ * keys  the key options of sealdb_sqlite_open (one key source; cipher,
+ *       layout, passphrase cost and key slots for a new database), or NULL
+ *       for a plain SQLite database
+ * opt   NULL for the defaults (open an existing database, sync FULL)
+ *
+ * Returns SEALDB_OK; SEALDB_EINVAL; SEALDB_EBUSY (a SQLite connection or
+ * another native handle has the database open); SEALDB_ENOTFOUND (no such
+ * file and opt->create is 0); the key errors of sealdb_sqlite_open
+ * (SEALDB_EWRONGKEY, SEALDB_EMISMATCH, SEALDB_ENOTSEALED, ...);
+ * SEALDB_EFORMAT (not a database; a sealed file opened without keys);
+ * SEALDB_ECORRUPT; SEALDB_EIO; SEALDB_ENOMEM. */
+SEALDB_API int sealdb_open(const char *path, const sealdb_sqlite_config *keys,
+                           const sealdb_options *opt, sealdb_db **out, sealdb_error *err);
+
+/* Checkpoints the WAL into the database, removes it and closes. Every
+ * transaction must have ended (else SEALDB_EBUSY and nothing is closed).
+ * The handle is freed even when the final checkpoint fails (the WAL is then
+ * kept and recovered at the next open) and that error is returned. */
+SEALDB_API int sealdb_close(sealdb_db *db, sealdb_error *err);
+
+/* Transaction kinds. */
+enum {
+    SEALDB_TXN_READ = 0,  /* a snapshot: sees the last commit before it began, for its life */
+    SEALDB_TXN_WRITE = 1, /* one at a time (a second waits); sees its own changes */
+};
+
+/* Begins a transaction. Any number of read transactions run alongside each
+ * other and alongside the writer, each at its own snapshot. A transaction
+ * belongs to one thread at a time. Returns SEALDB_OK, SEALDB_EINVAL,
+ * SEALDB_ENOMEM, SEALDB_EIO, SEALDB_ECORRUPT (the schema cannot be read). */
+SEALDB_API int sealdb_begin(sealdb_db *db, int kind, sealdb_txn **out, sealdb_error *err);
+
+/* Commits and frees the transaction (a read transaction just ends). Its
+ * cursors are closed. After an error nothing of it is visible and the
+ * database holds exactly what it held before it. Returns SEALDB_OK,
+ * SEALDB_EIO, SEALDB_ENOMEM. */
+SEALDB_API int sealdb_commit(sealdb_txn *t, sealdb_error *err);
+
+/* Drops the transaction, its changes and its cursors. */
+SEALDB_API void sealdb_rollback(sealdb_txn *t);
+
+/* ---- the schema ---- */
+
+/* One row of sqlite_schema. */
+typedef struct sealdb_schema_entry {
+    const char *type; /* "table", "index", "view" or "trigger" */
+    const char *name;
+    const char *tbl_name;
+    uint32_t rootpage; /* 0 for views and triggers */
+    const char *sql;   /* NULL for automatic indexes */
+} sealdb_schema_entry;
+
+/* The schema as the transaction sees it: *entries[0..*n), in sqlite_schema
+ * order, valid until the transaction ends. */
+SEALDB_API int sealdb_schema(sealdb_txn *t, const sealdb_schema_entry **entries, uint32_t *n,
+                             sealdb_error *err);
+
+/* Finds the table `name` (case-insensitive, as SQL names are). The handle
+ * is valid until the transaction ends or changes the schema. Returns
+ * SEALDB_OK or SEALDB_ENOTFOUND. */
+SEALDB_API int sealdb_table_find(sealdb_txn *t, const char *name, sealdb_table **out,
+                                 sealdb_error *err);
+
+/* The table's columns in declaration order (hidden columns included). */
+SEALDB_API uint32_t sealdb_table_columns(const sealdb_table *tbl);
+SEALDB_API const char *sealdb_table_column_name(const sealdb_table *tbl, uint32_t i);
+/* The INTEGER PRIMARY KEY column (an alias of the rowid), or -1. */
+SEALDB_API int sealdb_table_rowid_column(const sealdb_table *tbl);
+
+/* Runs one CREATE TABLE or CREATE INDEX statement (IF NOT EXISTS, UNIQUE and
+ * DESC columns and COLLATE included), writing the schema entry SQLite would
+ * write and filling a new index from the table's rows. Needs a write
+ * transaction. SEALDB_EINVAL (not such a statement, or SQL SQLite refuses:
+ * the message says why), SEALDB_ECONSTRAINT (a UNIQUE index over duplicate
+ * values), SEALDB_EUNSUPPORTED (views, triggers, virtual tables). */
+SEALDB_API int sealdb_create(sealdb_txn *t, const char *sql, sealdb_error *err);
+
+/* Drops a table (with its indexes) or an index, freeing their pages.
+ * Needs a write transaction (these and sealdb_create give SEALDB_EREADONLY
+ * in a read one).
+ * SEALDB_ENOTFOUND; SEALDB_EUNSUPPORTED for the schema's own tables, for an
+ * index made by a UNIQUE or PRIMARY KEY constraint, and for a table that
+ * views or triggers name. */
+SEALDB_API int sealdb_drop_table(sealdb_txn *t, const char *name, sealdb_error *err);
+SEALDB_API int sealdb_drop_index(sealdb_txn *t, const char *name, sealdb_error *err);
+
+/* ---- rows ---- */
+
+/* Reads row rowid into cols[0..n) (n at most the table's column count): the
+ * INTEGER PRIMARY KEY column reads as the rowid, columns added after the
+ * row was written read as their default. Returns SEALDB_OK,
+ * SEALDB_ENOTFOUND (no such row), SEALDB_ECORRUPT (naming the page). */
+SEALDB_API int sealdb_get(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_value *cols,
+                          uint32_t n, sealdb_error *err);
+
+/* Inserts a row of cols[0..n) (the remaining columns take their defaults).
+ * Its rowid is the INTEGER PRIMARY KEY column's value when that is given,
+ * else one more than the largest rowid in the table (as SQLite picks it);
+ * *rowid (may be NULL) receives it. SEALDB_ECONSTRAINT when the rowid is
+ * taken or a NOT NULL or UNIQUE constraint fails (nothing is written);
+ * SEALDB_EREADONLY; SEALDB_EUNSUPPORTED; SEALDB_EINVAL (n too large, an
+ * INTEGER PRIMARY KEY value that is not an integer). A refused change
+ * leaves the transaction as it was. An error while pages are being changed
+ * (SEALDB_EIO, SEALDB_ENOMEM, SEALDB_ECORRUPT) fails the transaction: every
+ * later call returns that error and sealdb_commit rolls it back. */
+SEALDB_API int sealdb_insert(sealdb_txn *t, sealdb_table *tbl, const sealdb_value *cols,
+                             uint32_t n, int64_t *rowid, sealdb_error *err);
+
+/* Replaces row rowid with cols[0..n) (the remaining columns take their
+ * defaults, except the INTEGER PRIMARY KEY: not given, the row keeps its
+ * rowid). Changing the INTEGER PRIMARY KEY value moves the row to that
+ * rowid; NULL there is a datatype mismatch (SEALDB_EINVAL).
+ * SEALDB_ENOTFOUND, and the errors of sealdb_insert. */
+SEALDB_API int sealdb_update(sealdb_txn *t, sealdb_table *tbl, int64_t rowid,
+                             const sealdb_value *cols, uint32_t n, sealdb_error *err);
+
+/* Deletes row rowid and its index entries. SEALDB_ENOTFOUND, SEALDB_EREADONLY. */
+SEALDB_API int sealdb_delete(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_error *err);
+
+/* ---- cursors ---- */
+
+/* Seek operations. */
+enum {
+    SEALDB_SEEK_GE = 0, /* the first entry >= the key */
+    SEALDB_SEEK_GT = 1, /* the first entry > the key */
+    SEALDB_SEEK_LE = 2, /* the last entry <= the key */
+    SEALDB_SEEK_LT = 3, /* the last entry < the key */
+    SEALDB_SEEK_EQ = 4, /* the first entry equal to the key, else end of file */
+};
+
+/* Opens a cursor over the table's rows in rowid order (index NULL) or in
+ * the order of its index `index` (case-insensitive name). The cursor starts
+ * unpositioned (end of file); it stays usable across the transaction's own
+ * writes (it moves on from where it was). Closed at the latest when the
+ * transaction ends. SEALDB_ENOTFOUND when the index is not the table's. */
+SEALDB_API int sealdb_cursor_open(sealdb_txn *t, sealdb_table *tbl, const char *index,
+                                  sealdb_cursor **out, sealdb_error *err);
+SEALDB_API void sealdb_cursor_close(sealdb_cursor *c);
+
+/* Moves to the first or last entry, or one step. Past either end, or on an
+ * empty table, the cursor is at end of file (sealdb_cursor_eof). */
+SEALDB_API int sealdb_cursor_first(sealdb_cursor *c, sealdb_error *err);
+SEALDB_API int sealdb_cursor_last(sealdb_cursor *c, sealdb_error *err);
+SEALDB_API int sealdb_cursor_next(sealdb_cursor *c, sealdb_error *err);
+SEALDB_API int sealdb_cursor_prev(sealdb_cursor *c, sealdb_error *err);
+
+/* Seeks by key (op: SEALDB_SEEK_*): a rowid cursor takes one INTEGER value
+ * (or a REAL with an integer value); an index cursor takes 1..(its columns)
+ * values compared with the index's collations and directions as a prefix
+ * (GE finds the first entry whose first n columns are >= the key in index
+ * order). Each key value first gets the affinity a WHERE clause gives a
+ * constant compared with that column: NUMERIC for INTEGER, REAL and NUMERIC
+ * columns (text '12' seeks 12), TEXT for TEXT columns. No entry: end of
+ * file. SEALDB_EINVAL for a bad op or key count. */
+SEALDB_API int sealdb_cursor_seek(sealdb_cursor *c, const sealdb_value *key, uint32_t n, int op,
+                                  sealdb_error *err);
+
+/* 1 when the cursor is at no entry. */
+SEALDB_API int sealdb_cursor_eof(const sealdb_cursor *c);
+/* The rowid of the row the cursor is at. */
+SEALDB_API int64_t sealdb_cursor_rowid(const sealdb_cursor *c);
+/* The row the cursor is at, as sealdb_get gives it (an index cursor reads
+ * the table row: one more lookup). */
+SEALDB_API int sealdb_cursor_row(sealdb_cursor *c, sealdb_value *cols, uint32_t n,
+                                 sealdb_error *err);
+/* Index cursors: the entry's key columns into key[0..n) (n at most the
+ * index's columns), without reading the table. */
+SEALDB_API int sealdb_cursor_key(sealdb_cursor *c, sealdb_value *key, uint32_t n,
+                                 sealdb_error *err);
+
+/* ---- statistics ---- */
+
+typedef struct sealdb_stats {
+    uint64_t cache_hits, cache_misses;
+    uint64_t pages_sealed, pages_unsealed;
+    uint64_t commits, frames_written, wal_syncs, checkpoints;
+    uint64_t rows_read, rows_written;
+} sealdb_stats;
+
+SEALDB_API void sealdb_get_stats(sealdb_db *db, sealdb_stats *out);
 
 /* Fills buf with len bytes from the operating system's CSPRNG. Returns
  * SEALDB_OK, or SEALDB_ECRYPTO if the random source cannot be opened. */
