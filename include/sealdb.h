@@ -643,8 +643,8 @@ SEALDB_API int sealdb_get(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, seald
  * leaves the transaction as it was. An error while pages are being changed
  * (SEALDB_EIO, SEALDB_ENOMEM, SEALDB_ECORRUPT) fails the transaction: every
  * later call returns that error and sealdb_commit rolls it back. */
-SEALDB_API int sealdb_insert(sealdb_txn *t, sealdb_table *tbl, const sealdb_value *cols,
-                             uint32_t n, int64_t *rowid, sealdb_error *err);
+SEALDB_API int sealdb_insert(sealdb_txn *t, sealdb_table *tbl, const sealdb_value *cols, uint32_t n,
+                             int64_t *rowid, sealdb_error *err);
 
 /* Replaces row rowid with cols[0..n) (the remaining columns take their
  * defaults, except the INTEGER PRIMARY KEY: not given, the row keeps its
