@@ -214,5 +214,10 @@ void wal_checksum(int big_endian, const uint8_t *data, size_t n, const uint32_t 
  * tested against). */
 void wal_checksum_portable(int big_endian, const uint8_t *data, size_t n, const uint32_t in[2],
                            uint32_t out[2]);
+/* The chain over one WAL frame, continuing from in[2] into out[2]: the
+ * frame header's first 8 bytes (page number, commit size), then the body's
+ * page_size bytes. The pager's WAL and the VFS's both use it. */
+void wal_frame_checksum(int big_endian, const uint8_t *frame_header, const uint8_t *body,
+                        size_t page_size, const uint32_t in[2], uint32_t out[2]);
 
 #endif /* SEALDB_PAGER_H */

@@ -149,3 +149,11 @@ void wal_checksum(int big_endian, const uint8_t *data, size_t n, const uint32_t 
 #endif
     wal_checksum_portable(big_endian, data, n, in, out);
 }
+
+void wal_frame_checksum(int big_endian, const uint8_t *frame_header, const uint8_t *body,
+                        size_t page_size, const uint32_t in[2], uint32_t out[2])
+{
+    uint32_t mid[2];
+    wal_checksum(big_endian, frame_header, 8, in, mid);
+    wal_checksum(big_endian, body, page_size, mid, out);
+}
