@@ -26,6 +26,8 @@
  *   slot was given back under the pool mutex, so the evictor, holding that
  *   mutex, may follow owner[] safely. It only try-locks stripes, so the
  *   order stripe -> pool never deadlocks.
+ * - A snapshot's table of pinned pages (pager.c) holds one lend per page
+ *   like any reader, so nothing here needs to know about it.
  * - A version is freed only when no snapshot can resolve to it: frames
  *   older than one every live snapshot sees (cache_prune), the file's copy
  *   once a newer frame is in the file, the whole WAL's history when it
@@ -190,27 +192,34 @@ static void stripe_grow(stripe *s)
 int cache_rec_add(stripe *s, page_rec *spare, page_rec **out, uint32_t pgno)
 {
     page_rec *r = cache_rec(s, pgno);
-    if (!r) {
-        if (!spare && s->spare_recs) {
-            spare = s->spare_recs;
-            s->spare_recs = spare->next;
-            s->nspare_recs--;
-        }
-        r = spare ? spare : malloc(sizeof *r);
-        if (!r) {
-            *out = NULL;
-            return SEALDB_ENOMEM;
-        }
-        memset(r, 0, sizeof *r);
-        r->pgno = pgno;
-        if (++s->count > 2 * (s->mask + 1)) {
-            stripe_grow(s);
-        }
-        const uint32_t k = cache_bucket_of(s, pgno);
-        r->next = s->buckets[k];
-        s->buckets[k] = r;
+    if (r) {
+        *out = r;
+        return SEALDB_OK;
     }
+    return cache_rec_new(s, spare, out, pgno);
+}
+
+int cache_rec_new(stripe *s, page_rec *spare, page_rec **out, uint32_t pgno)
+{
+    assert(!cache_rec(s, pgno));
+    if (!spare && s->spare_recs) {
+        spare = s->spare_recs;
+        s->spare_recs = spare->next;
+        s->nspare_recs--;
+    }
+    page_rec *r = spare ? spare : malloc(sizeof *r);
     *out = r;
+    if (!r) {
+        return SEALDB_ENOMEM;
+    }
+    memset(r, 0, sizeof *r);
+    r->pgno = pgno;
+    if (++s->count > 2 * (s->mask + 1)) {
+        stripe_grow(s);
+    }
+    const uint32_t k = cache_bucket_of(s, pgno);
+    r->next = s->buckets[k];
+    s->buckets[k] = r;
     return SEALDB_OK;
 }
 
@@ -249,6 +258,9 @@ int32_t cache_slot_alloc(page_cache *c)
             if (__atomic_load_n(&c->ref[i], __ATOMIC_RELAXED)) {
                 __atomic_store_n(&c->ref[i], 0, __ATOMIC_RELAXED);
                 continue;
+            }
+            if (__atomic_load_n(&c->lent[i], __ATOMIC_RELAXED)) {
+                continue; /* lent out (checked again under the stripe's lock) */
             }
             stripe *s = cache_stripe(c, v->pgno);
             if (pthread_mutex_trylock(&s->mu) != 0) {

@@ -31,12 +31,16 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pager_int.h"
 
@@ -44,6 +48,10 @@
 #define DEFAULT_CACHE_PAGES 2000
 #define DEFAULT_AUTOCHECKPOINT 1000
 #define DEFAULT_BUSY_MS 5000
+#define FAST_AFTER 64 /* a snapshot makes its table after this many reads without one */
+#define FAST_FIRST_SLOTS 64
+#define FAST_RECLAIM_TRIES 1000 /* rounds of taking tables back before a miss gives up */
+#define FAST_CALM 64 /* snapshots begun without a reclaim before the tables' budget grows */
 
 struct pager_batch {
     pager *p;
@@ -385,6 +393,9 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
         const sealdb_cipher_id c = seal_ctx_cipher(p->seal);
         p->unseal_serial = c == SEALDB_AES128GCM || c == SEALDB_AES256GCM;
     }
+    /* snapshot tables: the reclaimer's barrier on every thread, so that
+     * their readers need none (registering twice is harmless) */
+    p->fast_fence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0;
     p->path = strdup(path);
     p->wal_path = concat(path, "-wal");
     if (!p->path || !p->wal_path) {
@@ -465,6 +476,10 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
         return error_set(err, SEALDB_ENOMEM, "no memory for a cache of %llu pages",
                          (unsigned long long)budget);
     }
+    /* snapshot tables never pin the last slots: misses find room without
+     * taking their pins back, but for lent pages */
+    p->fast_budget_max = p->cache.nslots - PAGER_MIN_CACHE - p->cache.nslots / 64;
+    p->fast_budget = p->fast_budget_max;
     if ((creating && (rc = create_db(p, err)) != SEALDB_OK) || (rc = wal_open(p, err)) != 0) {
         pager_free_all(p);
         return rc;
@@ -550,10 +565,21 @@ int pager_snapshot_begin(pager *p, pager_snapshot **out, sealdb_error *err)
         return error_set(err, SEALDB_ENOMEM, "out of memory");
     }
     pthread_mutex_lock(&p->mu);
+    if (p->fast_budget < p->fast_budget_max && ++p->fast_calm >= FAST_CALM) {
+        /* no reclaim for a while: the tables get room back */
+        const uint32_t more = p->fast_budget * 2 + 1;
+        __atomic_store_n(&p->fast_budget, more < p->fast_budget_max ? more : p->fast_budget_max,
+                         __ATOMIC_RELAXED);
+        p->fast_calm = 0;
+    }
+    s->fast_ok = p->fast_budget > 0; /* a table with no pins to keep would only cost */
     snapshot_link(p, s);
     pthread_mutex_unlock(&p->mu);
     return SEALDB_OK;
 }
+
+static void fast_unpin(pager *p, fast_table *t);
+static void fast_free(fast_table *t);
 
 void pager_snapshot_end(pager_snapshot *s)
 {
@@ -562,8 +588,16 @@ void pager_snapshot_end(pager_snapshot *s)
     }
     pager *p = s->p;
     pthread_mutex_lock(&p->mu);
+    if (s->ft) {
+        /* the table's pins go while the snapshot still holds back
+         * checkpoints: once unlinked, the versions it pinned may be freed.
+         * No reclaimer is in a round (it holds pager.mu for the round). */
+        stat_add(&p->n_fast_hits, __atomic_load_n(&s->ft->hits, __ATOMIC_RELAXED));
+        fast_unpin(p, s->ft);
+    }
     snapshot_unlink(p, s);
     pthread_mutex_unlock(&p->mu);
+    fast_free(s->ft);
     free(s);
 }
 
@@ -575,6 +609,342 @@ uint32_t pager_snapshot_page_count(const pager_snapshot *s)
 uint32_t pager_snapshot_frame(const pager_snapshot *s)
 {
     return s->frame;
+}
+
+/* ---- the snapshot's table of pinned pages (pager_int.h) ---------------------------------- */
+
+static inline uint32_t fast_hash(uint32_t pgno)
+{
+    return pgno * 0x9e3779b1u;
+}
+
+/* A table the reclaimer took: its pins are gone, but for the handles lent
+ * out, which now hold lends of their own. Owner only, inside the table. */
+static void fast_reset(fast_table *t)
+{
+    for (uint32_t i = 0; i < FAST_HANDLES; i++) {
+        fast_handle *h = &t->h[i];
+        if (h->uses && h->ent != FAST_OWN) {
+            h->v = t->ver[h->ent];
+            h->ent = FAST_OWN;
+            t->nown++;
+        }
+    }
+    memset(t->ent, 0, sizeof *t->ent * (t->mask + 1));
+    t->n = 0;
+    t->nout = 0;
+    t->limit /= 2; /* pinning cost a reclaim: pin less */
+    __atomic_store_n(&t->pins, 0, __ATOMIC_RELAXED);
+}
+
+/* Enters the table (owner only): until fast_leave no reclaimer reads or
+ * changes it. */
+static inline void fast_enter(const pager *p, fast_table *t)
+{
+    __atomic_store_n(&t->st, FAST_IN, __ATOMIC_RELAXED);
+    if (p->fast_fence) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    } else {
+        /* the reclaimer's membarrier orders the store before the load */
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    }
+    int r = __atomic_load_n(&t->revoke, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(r == FAST_KEEP, 1)) {
+        return;
+    }
+    while (r != FAST_TAKEN) {
+        if (r == FAST_KEEP) {
+            return; /* the reclaimer let it be */
+        }
+        if (r == FAST_ASKED) {
+            if (__atomic_compare_exchange_n(&t->revoke, &r, FAST_KEEP, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+                return; /* asked while in it: the table stays */
+            }
+            continue;
+        }
+        sched_yield(); /* FAST_TAKING: the reclaimer is releasing the pins (bounded work) */
+        r = __atomic_load_n(&t->revoke, __ATOMIC_ACQUIRE);
+    }
+    fast_reset(t);
+    __atomic_store_n(&t->revoke, FAST_KEEP, __ATOMIC_RELEASE);
+}
+
+static inline void fast_leave(fast_table *t)
+{
+    __atomic_store_n(&t->st, FAST_OUT, __ATOMIC_RELEASE);
+}
+
+/* The entry of pgno, or -1. */
+static inline int64_t fast_find(const fast_table *t, uint32_t pgno)
+{
+    for (uint32_t i = fast_hash(pgno) & t->mask;; i = (i + 1) & t->mask) {
+        const uint32_t k = t->ent[i].pgno;
+        if (k == pgno) {
+            return i;
+        }
+        if (k == 0) {
+            return -1;
+        }
+    }
+}
+
+/* A free handle showing data (inside the table), or NULL when all are out. */
+static inline fast_handle *fast_handle_take(fast_table *t, uint32_t pgno, uint8_t *data,
+                                            uint32_t ent)
+{
+    if (!t->free_head) {
+        return NULL;
+    }
+    fast_handle *h = &t->h[t->free_head - 1];
+    t->free_head = h->next_free;
+    h->ent = ent;
+    h->uses = 1;
+    h->pg.data = data;
+    h->pg.pgno = pgno;
+    return h;
+}
+
+static fast_table *fast_new(pager_snapshot *s)
+{
+    fast_table *t = calloc(1, sizeof *t);
+    fast_entry *ent = calloc(FAST_FIRST_SLOTS, sizeof *ent);
+    pager_page **ver = calloc(FAST_FIRST_SLOTS, sizeof *ver);
+    if (!t || !ent || !ver) {
+        free(t);
+        free(ent);
+        free(ver);
+        return NULL;
+    }
+    t->ent = ent;
+    t->ver = ver;
+    t->mask = FAST_FIRST_SLOTS - 1;
+    t->limit = s->p->cache.nslots;
+    for (uint32_t i = 0; i < FAST_HANDLES; i++) {
+        t->h[i].snap = s;
+        t->h[i].pg.slot = PAGE_HANDLE;
+        t->h[i].next_free = i + 2 <= FAST_HANDLES ? i + 2 : 0;
+    }
+    t->free_head = 1;
+    return t;
+}
+
+/* Doubles the table (inside it, no handle on an entry out: entries move). */
+static int fast_grow(fast_table *t)
+{
+    const uint32_t n = (t->mask + 1) * 2;
+    fast_entry *ent = calloc(n, sizeof *ent);
+    pager_page **ver = calloc(n, sizeof *ver);
+    if (!ent || !ver) {
+        free(ent);
+        free(ver);
+        return 0;
+    }
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        if (t->ent[i].pgno) {
+            uint32_t k = fast_hash(t->ent[i].pgno) & (n - 1);
+            while (ent[k].pgno) {
+                k = (k + 1) & (n - 1);
+            }
+            ent[k] = t->ent[i];
+            ver[k] = t->ver[i];
+        }
+    }
+    free(t->ent);
+    free(t->ver);
+    t->ent = ent;
+    t->ver = ver;
+    t->mask = n - 1;
+    return 1;
+}
+
+/* One more pin for a table, within the pager's budget for all of them, so
+ * that tables never crowd out the slots misses need. */
+static int fast_pin(pager *p)
+{
+    if (__atomic_load_n(&p->fast_hold, __ATOMIC_RELAXED)) {
+        return 0; /* a miss is short of slots */
+    }
+    if (__atomic_add_fetch(&p->fast_pins, 1, __ATOMIC_RELAXED) <=
+        __atomic_load_n(&p->fast_budget, __ATOMIC_RELAXED)) {
+        return 1;
+    }
+    __atomic_fetch_sub(&p->fast_pins, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* After the page table lent version *pg to snapshot s: the table keeps that
+ * lend when there is room, and *pg becomes one of its handles. A page lent
+ * to the snapshot already, through a handle with lends of its own, comes
+ * back as that same handle. */
+static void fast_keep(pager_snapshot *s, pager_page **pg)
+{
+    pager *p = s->p;
+    fast_table *t = s->ft;
+    if (!t) {
+        if (!(t = fast_new(s))) {
+            return;
+        }
+        __atomic_store_n(&s->ft, t, __ATOMIC_RELEASE); /* for reclaimers */
+    }
+    pager_page *v = *pg;
+    fast_enter(p, t);
+    for (uint32_t i = 0; i < FAST_HANDLES && t->nown; i++) {
+        fast_handle *h = &t->h[i];
+        if (h->uses && h->ent == FAST_OWN && h->v == v) {
+            h->uses++; /* with this lend */
+            *pg = &h->pg;
+            fast_leave(t);
+            return;
+        }
+    }
+    fast_handle *h = NULL;
+    if (t->free_head && t->n < t->limit && fast_find(t, v->pgno) < 0 &&
+        (2 * (t->n + 1) <= t->mask + 1 || (t->nout == 0 && fast_grow(t))) && fast_pin(p)) {
+        uint32_t i = fast_hash(v->pgno) & t->mask;
+        while (t->ent[i].pgno) {
+            i = (i + 1) & t->mask;
+        }
+        t->ent[i].pgno = v->pgno;
+        t->ent[i].data = v->data;
+        t->ver[i] = v;
+        t->n++;
+        __atomic_store_n(&t->pins, t->n, __ATOMIC_RELAXED);
+        h = fast_handle_take(t, v->pgno, v->data, i);
+        t->nout++;
+    } else if ((h = fast_handle_take(t, v->pgno, v->data, FAST_OWN))) {
+        h->v = v; /* keeps the page table's lend */
+        t->nown++;
+    }
+    if (h) {
+        *pg = &h->pg;
+    }
+    fast_leave(t);
+}
+
+static void fast_put(fast_handle *h)
+{
+    pager_snapshot *s = h->snap;
+    fast_table *t = s->ft;
+    fast_enter(s->p, t);
+    const int on_entry = h->ent != FAST_OWN;
+    if (!on_entry) {
+        __atomic_fetch_sub(h->v->lent, 1, __ATOMIC_RELEASE);
+    }
+    if (--h->uses == 0) {
+        h->next_free = t->free_head;
+        t->free_head = (uint32_t)(h - t->h) + 1;
+        t->nown -= !on_entry;
+    }
+    t->nout -= on_entry;
+    fast_leave(t);
+}
+
+/* The snapshot ends (every handle put back; pager.mu held, still linked):
+ * its table's pins go, unless a reclaimer took them already. */
+static void fast_unpin(pager *p, fast_table *t)
+{
+    if (__atomic_load_n(&t->revoke, __ATOMIC_ACQUIRE) == FAST_TAKEN) {
+        return;
+    }
+    assert(__atomic_load_n(&t->revoke, __ATOMIC_RELAXED) == FAST_KEEP);
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        if (t->ent[i].pgno) {
+            __atomic_fetch_sub(t->ver[i]->lent, 1, __ATOMIC_RELEASE);
+        }
+    }
+    __atomic_fetch_sub(&p->fast_pins, t->n, __ATOMIC_RELAXED);
+}
+
+static void fast_free(fast_table *t)
+{
+    if (t) {
+        free(t->ent);
+        free(t->ver);
+        free(t);
+    }
+}
+
+/* Releases a table's pins (the reclaimer, having won FAST_TAKING): each
+ * handle lent out on an entry keeps its page with lends of its own, the
+ * first of them the table's. The owner waits for FAST_TAKEN meanwhile, so
+ * the table is the reclaimer's to read and mark. */
+static void fast_take(pager *p, fast_table *t)
+{
+    const uint32_t n = t->n;
+    for (uint32_t i = 0; i < FAST_HANDLES; i++) {
+        const fast_handle *h = &t->h[i];
+        if (!h->uses || h->ent == FAST_OWN) {
+            continue;
+        }
+        fast_entry *e = &t->ent[h->ent];
+        const uint32_t more = e->pgno ? h->uses - 1 : h->uses;
+        e->pgno = 0; /* its lend is this handle's now */
+        if (more) {
+            __atomic_fetch_add(t->ver[h->ent]->lent, (int)more, __ATOMIC_RELAXED);
+        }
+    }
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        if (t->ent[i].pgno) {
+            __atomic_fetch_sub(t->ver[i]->lent, 1, __ATOMIC_RELEASE);
+        }
+    }
+    __atomic_fetch_sub(&p->fast_pins, n, __ATOMIC_RELAXED);
+}
+
+/* Takes back the pins of every snapshot table whose owner is out of it.
+ * 1: some were released, or some are left (their owners were in their
+ * tables, and leave them soon): worth another try. */
+static int fast_reclaim(pager *p)
+{
+    int asked = 0, worth = 0;
+    pthread_mutex_lock(&p->mu);
+    for (pager_snapshot *s = p->snaps; s; s = s->next) {
+        fast_table *t = __atomic_load_n(&s->ft, __ATOMIC_ACQUIRE);
+        int keep = FAST_KEEP;
+        if (!t) {
+            continue;
+        }
+        t->asked = __atomic_load_n(&t->pins, __ATOMIC_RELAXED) != 0 &&
+                   __atomic_compare_exchange_n(&t->revoke, &keep, FAST_ASKED, 0, __ATOMIC_SEQ_CST,
+                                               __ATOMIC_RELAXED);
+        asked |= t->asked;
+    }
+    if (asked) {
+        if (p->fast_fence) {
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        } else {
+            syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+        }
+    }
+    for (pager_snapshot *s = p->snaps; s && asked; s = s->next) {
+        fast_table *t = __atomic_load_n(&s->ft, __ATOMIC_ACQUIRE);
+        if (!t || !t->asked) {
+            continue;
+        }
+        int r = FAST_ASKED;
+        if (__atomic_load_n(&t->st, __ATOMIC_ACQUIRE) == FAST_OUT &&
+            __atomic_compare_exchange_n(&t->revoke, &r, FAST_TAKING, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            fast_take(p, t);
+            stat_add(&p->n_reclaimed, 1);
+            __atomic_store_n(&t->revoke, FAST_TAKEN, __ATOMIC_RELEASE);
+        } else {
+            r = FAST_ASKED;
+            __atomic_compare_exchange_n(&t->revoke, &r, FAST_KEEP, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED);
+        }
+        worth = 1;
+    }
+    if (asked) {
+        /* the cache is short: tables get half the room they had, so that
+         * they do not keep taking slots back from misses */
+        __atomic_store_n(&p->fast_budget, p->fast_budget / 2, __ATOMIC_RELAXED);
+        p->fast_calm = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    /* pins left are of tables whose owners were in them: another round */
+    return worth || __atomic_load_n(&p->fast_pins, __ATOMIC_RELAXED) != 0;
 }
 
 /* ---- reading pages ---------------------------------------------------------------------- */
@@ -595,7 +965,24 @@ static int fill(pager *p, stripe *st, pager_page *v, uint32_t pgno, uint32_t fra
                 sealdb_error *err)
 {
     page_cache *c = &p->cache;
-    const int32_t slot = cache_slot_alloc(c);
+    int32_t slot = cache_slot_alloc(c);
+    if (slot < 0) {
+        /* no table takes a new pin until this miss has its slot */
+        __atomic_fetch_add(&p->fast_hold, 1, __ATOMIC_SEQ_CST);
+        for (int i = 0; slot < 0 && i < FAST_RECLAIM_TRIES; i++) {
+            /* once more after a round that found nothing: another miss's
+             * round may just have freed slots */
+            const int more = fast_reclaim(p);
+            slot = cache_slot_alloc(c);
+            if (!more) {
+                break;
+            }
+            if (slot < 0) {
+                sched_yield();
+            }
+        }
+        __atomic_fetch_sub(&p->fast_hold, 1, __ATOMIC_RELAXED);
+    }
     uint8_t *buf = slot >= 0 ? cache_slot_data(c, slot) : NULL;
     int rc;
     if (slot < 0) {
@@ -646,7 +1033,7 @@ static int fill(pager *p, stripe *st, pager_page *v, uint32_t pgno, uint32_t fra
  * database file's (stripe locked). NULL when memory is short. */
 static pager_page *db_version(stripe *st, page_rec **r, uint32_t pgno)
 {
-    if (!*r && cache_rec_add(st, NULL, r, pgno) != SEALDB_OK) {
+    if (!*r && cache_rec_new(st, NULL, r, pgno) != SEALDB_OK) {
         return NULL;
     }
     pager_page *v = cache_page_new(st, pgno);
@@ -687,6 +1074,8 @@ static int load_frame(pager *p, pager_snapshot *s, uint32_t pgno, pager_page **p
     return rc;
 }
 
+static int cache_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *err);
+
 int pager_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *err)
 {
     pager *p = s->p;
@@ -704,6 +1093,33 @@ int pager_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *e
     if (pgno == 0 || pgno > s->page_count) {
         return beyond(p, err, pgno, s->page_count);
     }
+    fast_table *t = s->ft;
+    if (t) {
+        fast_enter(p, t);
+        const int64_t i = fast_find(t, pgno);
+        fast_handle *h = i >= 0 ? fast_handle_take(t, pgno, t->ent[i].data, (uint32_t)i) : NULL;
+        if (h) {
+            t->nout++;
+            __atomic_store_n(&t->hits, t->hits + 1, __ATOMIC_RELAXED);
+            fast_leave(t);
+            *pg = &h->pg;
+            return SEALDB_OK;
+        }
+        fast_leave(t);
+    }
+    const int rc = cache_get(s, pgno, pg, err);
+    /* a table pays off for snapshots that read on: a short one never
+     * makes it */
+    if (rc == SEALDB_OK && s->fast_ok && !s->batch && (t || ++s->slow_gets > FAST_AFTER)) {
+        fast_keep(s, pg);
+    }
+    return rc;
+}
+
+/* The page table's way: pager_get without the snapshot's table. */
+static int cache_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *err)
+{
+    pager *p = s->p;
     page_cache *c = &p->cache;
     stripe *st = cache_stripe(c, pgno);
     pthread_mutex_lock(&st->mu);
@@ -745,7 +1161,9 @@ const uint8_t *pager_page_data(const pager_page *pg)
 
 void pager_put(pager_page *pg)
 {
-    if (pg && pg->lent) { /* a batch's own pages are not counted */
+    if (pg && pg->slot == PAGE_HANDLE) {
+        fast_put((fast_handle *)(void *)pg);
+    } else if (pg && pg->lent) { /* a batch's own pages are not counted */
         __atomic_fetch_sub(pg->lent, 1, __ATOMIC_RELEASE);
     }
 }
@@ -1385,7 +1803,15 @@ void pager_stats_get(pager *p, pager_stats *out)
     out->checkpoints = __atomic_load_n(&p->n_checkpoints, __ATOMIC_RELAXED);
     out->pages_backfilled = __atomic_load_n(&p->n_backfilled, __ATOMIC_RELAXED);
     out->wal_restarts = __atomic_load_n(&p->n_restarts, __ATOMIC_RELAXED);
+    out->tables_reclaimed = __atomic_load_n(&p->n_reclaimed, __ATOMIC_RELAXED);
     pthread_mutex_lock(&p->mu);
+    out->cache_hits += __atomic_load_n(&p->n_fast_hits, __ATOMIC_RELAXED);
+    for (const pager_snapshot *s = p->snaps; s; s = s->next) {
+        const fast_table *t = __atomic_load_n(&s->ft, __ATOMIC_ACQUIRE);
+        if (t) {
+            out->cache_hits += __atomic_load_n(&t->hits, __ATOMIC_RELAXED);
+        }
+    }
     out->wal_frames = p->mx_frame;
     out->wal_backfilled = p->backfilled;
     out->page_count = p->page_count;

@@ -196,6 +196,7 @@ typedef struct pager_stats {
     uint64_t commits, frames_written;
     uint64_t wal_syncs, db_syncs; /* fsyncs of each file */
     uint64_t checkpoints, pages_backfilled, wal_restarts;
+    uint64_t tables_reclaimed;           /* snapshot tables whose pins a miss took back */
     uint32_t wal_frames;                 /* committed frames in the WAL now */
     uint32_t wal_backfilled;             /* of which already in the database file */
     uint32_t cache_used, cache_capacity; /* pages */

@@ -16,6 +16,9 @@
  *
  * The writer flag (pager.writer) is a lock too, held across a whole batch
  * or checkpoint; it is waited for on pager.cond without other locks held.
+ * A snapshot's table of pinned pages takes no lock: its owner and a miss
+ * taking its pins back (under pager.mu, with no stripe or pool mutex held)
+ * meet through two atomic words (below).
  */
 #ifndef SEALDB_PAGER_INT_H
 #define SEALDB_PAGER_INT_H
@@ -138,6 +141,8 @@ static inline pager_page *cache_resolve(const page_rec *r, uint64_t tag)
     return r->db;
 }
 int cache_rec_add(stripe *s, page_rec *spare, page_rec **out, uint32_t pgno); /* locked */
+/* The same for a page known to have no record (no second lookup). */
+int cache_rec_new(stripe *s, page_rec *spare, page_rec **out, uint32_t pgno); /* locked */
 pager_page *cache_page_new(stripe *s, uint32_t pgno); /* locked; zeroed, no slot */
 int32_t cache_slot_alloc(page_cache *c);              /* -1: all pinned */
 void cache_slot_free(page_cache *c, int32_t slot);
@@ -176,6 +181,60 @@ typedef struct wal {
     size_t buf_cap;
 } wal;
 
+/* ---- a snapshot's own table of pinned pages (pager.c) ----
+ * A snapshot's view never changes, so the version it resolved a page to once
+ * is the one it resolves it to for ever. Its table keeps those versions,
+ * each lent once on the table's behalf, and a hit there takes no lock and no
+ * atomic read-modify-write: the page cannot go, since it is lent, and cannot
+ * be the wrong version, since only this snapshot's resolutions are in it.
+ * What it hands out are handles of its own (pager_page.slot == PAGE_HANDLE).
+ *
+ * The pins must not starve the cache: when a miss finds every slot lent out,
+ * it takes back the tables' pins (fast_reclaim). A table is only ever read
+ * or changed by its snapshot's thread between fast_enter and fast_leave
+ * (st == FAST_IN); the reclaimer asks (revoke = FAST_ASKED), waits for a
+ * barrier on every thread of the process (membarrier, or a fence the reader
+ * pays itself where there is none), and takes a table only if its owner is
+ * out and the reclaimer wins the race to set FAST_TAKING. Handles lent out at
+ * that moment keep their pages: the reclaimer turns the table's lend into
+ * theirs, and the owner, seeing FAST_TAKEN, empties the table.
+ */
+#define PAGE_HANDLE (-2)            /* pager_page.slot of a snapshot's handle */
+#define FAST_HANDLES 32             /* handles out at once per snapshot; more take the slow path */
+#define FAST_OWN UINT32_MAX         /* fast_handle.ent: the handle holds lends of its own */
+enum { FAST_OUT = 0, FAST_IN = 1 }; /* fast_table.st */
+enum { FAST_KEEP = 0, FAST_ASKED = 1, FAST_TAKING = 2, FAST_TAKEN = 3 }; /* .revoke */
+
+/* 16 bytes: a hit reads one cache line of the table */
+typedef struct fast_entry {
+    uint32_t pgno; /* 0: empty */
+    uint8_t *data; /* the version's plaintext (stable: the version is lent) */
+} fast_entry;
+
+typedef struct fast_handle {
+    pager_page pg; /* what callers hold: pg.slot == PAGE_HANDLE, pg.data, pg.pgno */
+    pager_snapshot *snap;
+    pager_page *v; /* the version shown, when FAST_OWN */
+    uint32_t ent;  /* its table entry, or FAST_OWN */
+    uint32_t uses; /* times lent out and not put back (1 on an entry) */
+    uint32_t next_free;
+} fast_handle;
+
+typedef struct fast_table {
+    int st;        /* FAST_OUT / FAST_IN (atomic; the owner writes) */
+    int revoke;    /* FAST_KEEP ... FAST_TAKEN (atomic) */
+    uint32_t pins; /* entries, published for the reclaimer (atomic; the owner writes) */
+    int asked;     /* the reclaimer's mark (pager.mu) */
+    uint64_t hits; /* hits here (atomic; the owner writes) */
+    fast_entry *ent;
+    pager_page **ver;        /* per entry: the version, lent once for the table */
+    uint32_t mask, n, limit; /* slots - 1, entries, most entries allowed */
+    uint32_t nout;           /* handles on entries lent out (entries stay put) */
+    uint32_t nown;           /* handles with lends of their own lent out */
+    uint32_t free_head;      /* 1 + index of a free handle, 0: none */
+    fast_handle h[FAST_HANDLES];
+} fast_table;
+
 /* ---- the pager (pager.c) ---- */
 struct pager_snapshot {
     pager *p;
@@ -183,6 +242,9 @@ struct pager_snapshot {
     uint32_t gen, frame, page_count;
     uint64_t tag;       /* version_tag(gen, frame) */
     pager_batch *batch; /* the batch it belongs to, or NULL */
+    int fast_ok;        /* may keep a table (not a batch's; the tables' budget not 0) */
+    uint32_t slow_gets; /* reads through the page table before it had a table */
+    fast_table *ft;     /* made once it read FAST_AFTER pages */
 };
 
 struct pager {
@@ -209,8 +271,16 @@ struct pager {
     uint32_t backfilled; /* frames 1..backfilled are in the database file */
     uint32_t page_count; /* after the last commit */
     pager_snapshot *snaps;
-    int writer; /* a batch or a checkpoint holds the write lock */
+    int writer;           /* a batch or a checkpoint holds the write lock */
+    int fast_fence;       /* no membarrier: readers of snapshot tables fence themselves */
+    uint32_t fast_budget; /* pins all snapshot tables together may hold (atomic, written
+                             under mu): halved at each reclaim, doubled back after calm */
+    uint32_t fast_budget_max, fast_calm; /* (mu) */
+    uint32_t fast_pins;                  /* pins they hold (atomic) */
+    int fast_hold; /* misses short of slots: tables take no new pins (atomic) */
     /* counters (atomic, relaxed) */
+    uint64_t n_fast_hits; /* hits in snapshot tables of ended snapshots */
+    uint64_t n_reclaimed; /* snapshot tables taken back */
     uint64_t n_sealed, n_unsealed, n_commits, n_frames, n_wal_syncs, n_db_syncs, n_checkpoints,
         n_backfilled, n_restarts;
 };

@@ -88,15 +88,6 @@ int wal_reserve(wal *w, uint32_t frames)
     return SEALDB_OK;
 }
 
-/* The chain over one frame: its first 8 header bytes, then the body. */
-static void frame_checksum(const wal *w, const uint8_t *fh, const uint8_t *body,
-                           const uint32_t in[2], uint32_t out[2])
-{
-    uint32_t mid[2];
-    wal_checksum(w->big_endian, fh, 8, in, mid);
-    wal_checksum(w->big_endian, body, w->page_size, mid, out);
-}
-
 /* A new header in memory: the next generation of the one before, or a
  * first one. It reaches the file with the first frames after it. */
 static void new_header(wal *w)
@@ -205,7 +196,7 @@ int wal_recover(pager *p, sealdb_error *err)
                 stop = 1;
                 break;
             }
-            frame_checksum(w, fh, body, chk, next);
+            wal_frame_checksum(w->big_endian, fh, body, w->page_size, chk, next);
             if (next[0] != get_be32(fh + 16) || next[1] != get_be32(fh + 20)) {
                 stop = 1;
                 break;
@@ -323,7 +314,7 @@ int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, ui
             } else {
                 memcpy(body, pg->data, w->page_size);
             }
-            frame_checksum(w, fh, body, chk, chk);
+            wal_frame_checksum(w->big_endian, fh, body, w->page_size, chk, chk);
             put_be32(fh + 16, chk[0]);
             put_be32(fh + 20, chk[1]);
         }

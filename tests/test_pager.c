@@ -445,6 +445,98 @@ static void test_cache(void)
     seal_ctx_close(ctx);
 }
 
+/* ---- snapshot tables ----------------------------------------------------------------------
+ */
+
+/* A snapshot keeps the versions it read lent to a table of its own and
+ * serves them again from there. It must never serve a newer version than
+ * its own, a later snapshot must see the new one, and when the cache runs
+ * short the tables' pins are taken back without disturbing pages lent out. */
+static void test_snapshot_tables(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "tables.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .cache_pages = 64};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 40, 1), SEALDB_OK);
+    pager_snapshot *old, *next, *fresh;
+    pager_stats a, b;
+    pager_snapshot_begin(p, &old, NULL);
+    /* a snapshot makes its table after 64 reads */
+    for (int i = 0; i < 70; i++) {
+        CHECK_INT(read_version(p, old, 40, NULL, NULL), 1);
+    }
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        CHECK_INT(read_version(p, old, pg, NULL, NULL), 1);
+    }
+    /* again: all from the table, no miss, nothing unsealed */
+    pager_stats_get(p, &a);
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        CHECK_INT(read_version(p, old, pg, NULL, NULL), 1);
+    }
+    pager_stats_get(p, &b);
+    CHECK_INT(b.cache_misses, a.cache_misses);
+    CHECK_INT(b.pages_unsealed, a.pages_unsealed);
+    CHECK_INT(b.cache_hits - a.cache_hits, 39);
+    /* a later commit rewrites every page: the old snapshot still sees
+     * version 1 (from its table), a new one version 2, twice */
+    CHECK_INT(commit_range(p, 2, 40, 2), SEALDB_OK);
+    pager_snapshot_begin(p, &next, NULL);
+    for (int i = 0; i < 70; i++) {
+        CHECK_INT(read_version(p, next, 40, NULL, NULL), 2);
+    }
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t pg = 2; pg <= 40; pg++) {
+            CHECK_INT(read_version(p, old, pg, NULL, NULL), 1);
+            CHECK_INT(read_version(p, next, pg, NULL, NULL), 2);
+        }
+    }
+    pager_snapshot_end(next);
+    /* the old snapshot holds page 2 from its table while another snapshot
+     * holds all 39 pages at once: 39 + 39 pins do not fit in 64 slots, so
+     * the old table's pins are taken back, but for the page it holds */
+    pager_page *mine, *held[39];
+    CHECK_INT(pager_get(old, 2, &mine, NULL), SEALDB_OK);
+    pager_snapshot_begin(p, &fresh, NULL);
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        CHECK_INT(pager_get(fresh, pg, &held[pg - 2], NULL), SEALDB_OK);
+    }
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        CHECK_INT(pu_version(pager_page_data(held[pg - 2]), pager_usable_size(p), pg), 2);
+    }
+    CHECK_INT(pu_version(pager_page_data(mine), pager_usable_size(p), 2), 1);
+    /* the old snapshot reads on through the page table: version 1 still */
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        CHECK_INT(read_version(p, old, pg, NULL, NULL), 1);
+    }
+    CHECK_INT(pu_version(pager_page_data(mine), pager_usable_size(p), 2), 1);
+    pager_put(mine);
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        pager_put(held[pg - 2]);
+    }
+    pager_stats_get(p, &a);
+    CHECK(a.cache_used <= 64);
+    CHECK(a.tables_reclaimed >= 1);
+    pager_snapshot_end(fresh);
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        CHECK_INT(read_version(p, old, pg, NULL, NULL), 1);
+    }
+    pager_snapshot_end(old);
+    /* with no other snapshot left, one can hold 39 pages at once again */
+    pager_snapshot_begin(p, &fresh, NULL);
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        CHECK_INT(pager_get(fresh, pg, &held[pg - 2], NULL), SEALDB_OK);
+        CHECK_INT(pu_version(pager_page_data(held[pg - 2]), pager_usable_size(p), pg), 2);
+    }
+    for (uint32_t pg = 2; pg <= 40; pg++) {
+        pager_put(held[pg - 2]);
+    }
+    pager_snapshot_end(fresh);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
 /* ---- the freelist
  * --------------------------------------------------------------------------------- */
 
@@ -1020,6 +1112,7 @@ int main(void)
     test_snapshots(SEALDB_AEGIS128L);
     test_snapshots(SEALDB_AES128GCM);
     test_cache();
+    test_snapshot_tables();
     test_freelist(512);
     test_freelist(4096);
     test_checkpoints();

@@ -27,6 +27,7 @@
 #include "btree.h"
 #include "check.h"
 #include "pager_util.h"
+#include "record.h"
 
 static char dir[256];
 static const char *hex32 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -212,21 +213,6 @@ static void src_init(src *x, pager *p, pager_batch *b, pager_snapshot *s)
     }
 }
 
-static int put_varint(uint8_t *p, uint64_t v)
-{
-    uint8_t tmp[10];
-    int n = 0;
-    do {
-        tmp[n++] = (uint8_t)((v & 0x7f) | 0x80);
-        v >>= 7;
-    } while (v);
-    tmp[0] &= 0x7f;
-    for (int i = 0; i < n; i++) {
-        p[i] = tmp[n - 1 - i];
-    }
-    return n;
-}
-
 /* A record of up to 8 columns: NULL (text NULL, is_int 0), text, or an
  * 8-byte integer. */
 typedef struct col {
@@ -241,12 +227,12 @@ static uint32_t encode(uint8_t *out, const col *cols, int n)
     int h = 0;
     for (int i = 0; i < n; i++) {
         if (cols[i].text) {
-            h += put_varint(hdr + h, 13 + 2 * (uint64_t)strlen(cols[i].text));
+            h += varint_put(hdr + h, 13 + 2 * (uint64_t)strlen(cols[i].text));
         } else {
             hdr[h++] = cols[i].is_int ? 6 : 0;
         }
     }
-    uint32_t o = (uint32_t)put_varint(out, (uint64_t)h + 1);
+    uint32_t o = (uint32_t)varint_put(out, (uint64_t)h + 1);
     memcpy(out + o, hdr, (size_t)h);
     o += (uint32_t)h;
     for (int i = 0; i < n; i++) {

@@ -8,7 +8,11 @@
  * against that commit, hold the snapshot while more commits, checkpoints
  * and restarts of the WAL go by, and check every page again. The cache is
  * small so that pages are evicted and read back (from the WAL or the file)
- * while all this happens. Run under ThreadSanitizer by the TSan build.
+ * while all this happens. A hog holds half the cache at once in its own
+ * snapshots, so that misses find every slot lent and take the readers'
+ * snapshot tables back while the readers are in and out of them (their
+ * second pass reads from their tables). Run under ThreadSanitizer by the
+ * TSan build.
  *
  * Usage: test_pager_threads [commits (300)]
  */
@@ -21,6 +25,7 @@
 
 #define PAGES 64 /* pages 2..PAGES+1 */
 #define READERS 4
+#define HOG_PAGES 16 /* with the tables' budget (8), the whole cache */
 
 typedef struct shared {
     pager *p;
@@ -29,7 +34,7 @@ typedef struct shared {
     uint32_t (*state)[PAGES + 2]; /* state[k][pg]: version of pg after commit k */
     int done;                     /* atomic */
     long verified[READERS];
-    long checkpoints, busy;
+    long checkpoints, busy, hogged;
     int errors; /* atomic */
 } shared;
 
@@ -136,6 +141,53 @@ static void *reader(void *arg)
     return NULL;
 }
 
+/* Holds HOG_PAGES pages of one snapshot at once, checks them after the
+ * others had a turn, lets go. */
+static void *hog(void *arg)
+{
+    shared *sh = arg;
+    test_rng rng = {99};
+    while (!__atomic_load_n(&sh->done, __ATOMIC_ACQUIRE)) {
+        pager_snapshot *s;
+        pager_snapshot_begin(sh->p, &s, NULL);
+        pager_page *h[HOG_PAGES];
+        uint32_t pgs[HOG_PAGES];
+        sealdb_error err;
+        int n = 0, bad = 0;
+        if (pager_get(s, 2, &h[0], &err) != SEALDB_OK) {
+            error_once(sh, err.message, 2, -1);
+            pager_snapshot_end(s);
+            break;
+        }
+        pgs[n++] = 2;
+        const uint32_t k = pu_version(pager_page_data(h[0]), sh->usable, 2) - 1;
+        while (n < HOG_PAGES && !bad) {
+            pgs[n] = 3 + (uint32_t)(test_rng_next(&rng) % (PAGES - 1));
+            if (pager_get(s, pgs[n], &h[n], &err) != SEALDB_OK) {
+                error_once(sh, err.message, pgs[n], k);
+                bad = 1;
+            } else {
+                n++;
+            }
+        }
+        sched_yield();
+        for (int i = 0; i < n; i++) {
+            if (k > sh->commits ||
+                pu_version(pager_page_data(h[i]), sh->usable, pgs[i]) != sh->state[k][pgs[i]]) {
+                error_once(sh, "a page held by the hog is not its commit's (page, commit)", pgs[i],
+                           k);
+            }
+            pager_put(h[i]);
+        }
+        pager_snapshot_end(s);
+        sh->hogged++;
+        if (bad) {
+            break;
+        }
+    }
+    return NULL;
+}
+
 static void *checkpointer(void *arg)
 {
     shared *sh = arg;
@@ -190,16 +242,18 @@ static void run(sealdb_cipher_id cipher, uint32_t commits, const char *dir)
         sh.state[0][pg] = 1;
     }
     CHECK_INT(pager_commit(b, NULL), SEALDB_OK);
-    pthread_t w, c, r[READERS];
+    pthread_t w, c, g, r[READERS];
     reader_arg ra[READERS];
     pthread_create(&w, NULL, writer, &sh);
     pthread_create(&c, NULL, checkpointer, &sh);
+    pthread_create(&g, NULL, hog, &sh);
     for (int i = 0; i < READERS; i++) {
         ra[i] = (reader_arg){&sh, i};
         pthread_create(&r[i], NULL, reader, &ra[i]);
     }
     pthread_join(w, NULL);
     pthread_join(c, NULL);
+    pthread_join(g, NULL);
     long verified = 0;
     for (int i = 0; i < READERS; i++) {
         pthread_join(r[i], NULL);
@@ -209,10 +263,11 @@ static void run(sealdb_cipher_id cipher, uint32_t commits, const char *dir)
     CHECK(verified > 0);
     pager_stats st;
     pager_stats_get(sh.p, &st);
-    printf("cipher %d: %u commits, %ld snapshots checked twice, %ld checkpoints (%ld busy), "
-           "%llu restarts, %llu evictions\n",
-           (int)cipher, commits, verified, sh.checkpoints, sh.busy,
-           (unsigned long long)st.wal_restarts, (unsigned long long)st.evictions);
+    printf("cipher %d: %u commits, %ld snapshots checked twice, %ld held by the hog, %ld "
+           "checkpoints (%ld busy), %llu restarts, %llu evictions, %llu tables taken back\n",
+           (int)cipher, commits, verified, sh.hogged, sh.checkpoints, sh.busy,
+           (unsigned long long)st.wal_restarts, (unsigned long long)st.evictions,
+           (unsigned long long)st.tables_reclaimed);
     CHECK_INT(pager_close(sh.p, NULL), SEALDB_OK);
     /* and the file holds the last commit */
     cfg.create = 0;
