@@ -23,11 +23,13 @@
  *   against the page, the usable size and the page count before use; the
  *   depth is bounded, so a cycle of child pointers ends as corruption.
  * - A positioned cursor holds (pins) the page of every level down to its
- *   entry, and nothing else; moving releases what it leaves.
+ *   entry, and nothing else; moving releases what it leaves. On a
+ *   read-only source a seek keeps the levels it passes through again.
  */
 #include "btree.h"
 #include "btree_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +65,18 @@ static void release_from(btree_cursor *c, int level)
     }
 }
 
-/* Loads page pgno as level `level` (the levels below it released). */
+/* Loads page pgno as level `level` (the levels below it released). A page
+ * the level already holds is kept when the source is read-only: its image
+ * cannot change while it is pinned, and its header was checked when it was
+ * loaded. A writable source may hand out a new image of a page written
+ * since, so there every level is fetched afresh. */
 static int push_page(btree_cursor *c, int level, uint32_t pgno)
 {
+    if (level < c->depth && c->lvl[level].pgno == pgno && c->lvl[level].data && !c->src->write) {
+        release_from(c, level + 1);
+        c->lvl[level].idx = 0;
+        return SEALDB_OK;
+    }
     release_from(c, level);
     if (level >= BTREE_MAX_DEPTH) {
         return corrupt(c, pgno, "the tree is deeper than 20 levels (a cycle of child pages?)");
@@ -156,10 +167,29 @@ static int interior_rowid(btree_cursor *c, const btree_level *l, uint32_t i, int
         return rc;
     }
     uint64_t v;
-    if (!varint_get(l->data + off + 4, l->data + c->src->usable, &v)) {
+    if (!varint_get_fast(l->data + off + 4, l->data + c->src->usable, &v)) {
         return corrupt(c, l->pgno, "a rowid runs past the page end");
     }
     *key = (int64_t)v;
+    return SEALDB_OK;
+}
+
+/* The rowid of cell i of a table leaf level, for a search; the entry the
+ * search ends at is parsed (and checked) whole by parse_entry. */
+static int leaf_cell_rowid(btree_cursor *c, const btree_level *l, uint32_t i, int64_t *rowid)
+{
+    uint32_t off;
+    int rc = cell_offset(c, l, i, &off);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    const uint8_t *p = l->data + off, *end = l->data + c->src->usable;
+    uint64_t v;
+    const int n = varint_get_fast(p, end, &v);
+    if (!n || !varint_get_fast(p + n, end, &v)) {
+        return corrupt(c, l->pgno, "a rowid runs past the page end");
+    }
+    *rowid = (int64_t)v;
     return SEALDB_OK;
 }
 
@@ -178,7 +208,7 @@ static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
         p += 4;
     }
     uint64_t payload;
-    int n = varint_get(p, end, &payload);
+    int n = varint_get_fast(p, end, &payload);
     if (!n || payload > 0x7fffffff) {
         return corrupt(c, l->pgno, "a payload size is malformed");
     }
@@ -186,7 +216,7 @@ static int parse_entry(btree_cursor *c, const btree_level *l, uint32_t i)
     c->rowid = 0;
     if (l->type == BTREE_LEAF_TABLE) {
         uint64_t rowid;
-        if (!(n = varint_get(p, end, &rowid))) {
+        if (!(n = varint_get_fast(p, end, &rowid))) {
             return corrupt(c, l->pgno, "a rowid runs past the page end");
         }
         c->rowid = (int64_t)rowid;
@@ -242,7 +272,9 @@ int btree_cursor_init(btree_cursor *c, btree_pages *src, uint32_t root, int is_i
         src->usable < 480 || src->usable > src->page_size) {
         return SEALDB_EINVAL;
     }
-    memset(c, 0, sizeof *c);
+    /* every field but the levels, which are read only below depth */
+    memset(c, 0, offsetof(btree_cursor, lvl));
+    memset((char *)c + offsetof(btree_cursor, rowid), 0, sizeof *c - offsetof(btree_cursor, rowid));
     c->src = src;
     c->root = root;
     c->is_index = is_index;
@@ -427,6 +459,99 @@ int btree_prev(btree_cursor *c, int *eof)
     return settle(c, 0, eof);
 }
 
+/* The rowid key of cell i of a table level, interior or leaf. */
+static int cell_rowid(btree_cursor *c, const btree_level *l, uint32_t i, int64_t *key)
+{
+    return l->type == BTREE_LEAF_TABLE ? leaf_cell_rowid(c, l, i, key)
+                                       : interior_rowid(c, l, i, key);
+}
+
+/* What a search knows of the keys below a level: the parent's keys on both
+ * sides of the child taken (rowids in it are > lb and <= ub). */
+typedef struct rowid_bounds {
+    int64_t lb, ub;
+    int have_lb, have_ub;
+} rowid_bounds;
+
+/* The first cell of a table level whose rowid key is >= rowid (ncell: none;
+ * on an interior page, the right-most child). Rowids are often dense, so
+ * the first probe is guessed from the keys' range, then checked against
+ * its neighbour, in place of up to log2(ncell) dependent reads, each a
+ * likely cache miss. The range comes from the parent's keys when both are
+ * known (no read at all), else from the first and last cells (two reads
+ * the CPU overlaps). When the guess is off, a binary search finishes in
+ * the range left; the keys decide, so a wrong guess only costs reads. */
+static int rowid_search(btree_cursor *c, const btree_level *l, int64_t rowid, const rowid_bounds *b,
+                        uint32_t *pos)
+{
+    uint32_t lo = 0, hi = l->ncell;
+    int64_t key = 0;
+    int rc;
+    if (hi >= 8) {
+        int64_t first = 0, last = 0;
+        if (b->have_lb && b->have_ub && b->lb < rowid && rowid <= b->ub) {
+            first = b->lb;
+            last = b->ub;
+        } else {
+            if ((rc = cell_rowid(c, l, 0, &first)) != SEALDB_OK ||
+                (rc = cell_rowid(c, l, hi - 1, &last)) != SEALDB_OK) {
+                return rc;
+            }
+            if (rowid <= first || rowid > last) {
+                *pos = rowid <= first ? 0 : hi;
+                return SEALDB_OK;
+            }
+            /* first < rowid <= last: the answer is in [1, ncell - 1] */
+            lo = 1;
+            hi = l->ncell - 1;
+        }
+        const double f = (double)((uint64_t)rowid - (uint64_t)first) /
+                         (double)((uint64_t)last - (uint64_t)first);
+        uint32_t g = (uint32_t)(f * (double)(l->ncell - 1));
+        g = g < lo ? lo : g >= hi ? hi - 1 : g;
+        if (lo < hi) {
+            if ((rc = cell_rowid(c, l, g, &key)) != SEALDB_OK) {
+                return rc;
+            }
+            if (key < rowid) {
+                lo = g + 1; /* then, often, the next cell is the answer */
+                if (lo < hi) {
+                    if ((rc = cell_rowid(c, l, lo, &key)) != SEALDB_OK) {
+                        return rc;
+                    }
+                    hi = key >= rowid ? lo : hi;
+                    lo += key >= rowid ? 0 : 1;
+                }
+            } else if (key == rowid && l->type == BTREE_LEAF_TABLE) {
+                *pos = g; /* a leaf's rowids are unique */
+                return SEALDB_OK;
+            } else {
+                hi = g; /* then, often, the cell before is below rowid */
+                if (lo < hi) {
+                    if ((rc = cell_rowid(c, l, g - 1, &key)) != SEALDB_OK) {
+                        return rc;
+                    }
+                    lo = key < rowid ? g : lo;
+                    hi = key < rowid ? g : g - 1;
+                }
+            }
+        }
+    }
+    while (lo < hi) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if ((rc = cell_rowid(c, l, mid, &key)) != SEALDB_OK) {
+            return rc;
+        }
+        if (key < rowid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *pos = lo;
+    return SEALDB_OK;
+}
+
 int btree_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof)
 {
     return bt_seek_rowid(c, rowid, cmp, eof, 0);
@@ -440,24 +565,24 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
         return SEALDB_EINVAL;
     }
     int rc = push_page(c, 0, c->root);
+    rowid_bounds b = {0, 0, 0, 0};
     while (rc == SEALDB_OK) {
         btree_level *l = &c->lvl[c->depth - 1];
         if (bt_is_leaf(l->type)) {
             break;
         }
         /* the first cell whose key (largest rowid of its child) >= rowid */
-        uint32_t lo = 0, hi = l->ncell;
-        while (lo < hi && rc == SEALDB_OK) {
-            const uint32_t mid = lo + (hi - lo) / 2;
-            int64_t key = 0;
-            if ((rc = interior_rowid(c, l, mid, &key)) != SEALDB_OK) {
-                break;
-            }
-            if (key < rowid) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        uint32_t lo = 0;
+        if ((rc = rowid_search(c, l, rowid, &b, &lo)) != SEALDB_OK) {
+            break;
+        }
+        /* the child's keys lie between the keys on either side of it */
+        if (lo > 0 && (rc = interior_rowid(c, l, lo - 1, &b.lb)) == SEALDB_OK) {
+            b.have_lb = 1;
+        }
+        if (rc == SEALDB_OK && lo < l->ncell &&
+            (rc = interior_rowid(c, l, lo, &b.ub)) == SEALDB_OK) {
+            b.have_ub = 1;
         }
         l->idx = lo;
         uint32_t child;
@@ -473,18 +598,10 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
         return rc;
     }
     btree_level *l = &c->lvl[c->depth - 1];
-    uint32_t lo = 0, hi = l->ncell;
-    while (lo < hi) {
-        const uint32_t mid = lo + (hi - lo) / 2;
-        if ((rc = parse_entry(c, l, mid)) != SEALDB_OK) {
-            release_from(c, 0);
-            return rc;
-        }
-        if (c->rowid < rowid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+    uint32_t lo = 0;
+    if ((rc = rowid_search(c, l, rowid, &b, &lo)) != SEALDB_OK) {
+        release_from(c, 0);
+        return rc;
     }
     if (lo < l->ncell) {
         l->idx = lo;

@@ -2,12 +2,17 @@
  * btree_write.c - changing SQLite-format B-trees: insert, replace, delete,
  * and the balancing that keeps every page within the format's rules.
  *
- * One routine keeps trees in shape: balance_page(path, L, cells) makes the
- * page at level L of a cursor's path hold the given cells. If they fit (and
- * the page is not left nearly empty) the page is rewritten, defragmented.
- * Otherwise the page and up to two siblings under the same parent are
- * pooled with the parent's dividers between them and repacked into as
- * many pages as they need (splitting or merging), the parent gets the new
+ * Two changes are made in place: an insert into a leaf whose gap (between
+ * the cell pointers and the cells) has room writes the cell at the top of
+ * the gap and shifts the pointers, and a replacement by a cell of the same
+ * size overwrites the old one. Everything else goes through one routine:
+ * balance_page(path, L, cells) makes the page at level L of a cursor's
+ * path hold the given cells. If they fit (and the page is not left nearly
+ * empty) the page is rewritten, defragmented. Otherwise the page and up to
+ * two siblings under the same parent are pooled with the parent's dividers
+ * between them and repacked into as few pages as they need, spread evenly
+ * (or, for an append at the tree's right edge, filled greedily so the left
+ * pages stay full), splitting or merging; the parent gets the new
  * dividers, and the parent is balanced the same way, up to the root. A
  * root that overflows moves its content to a new child first (the tree
  * grows by one level); an interior root left without cells takes its only
@@ -21,9 +26,12 @@
  * right-most child pointers.
  *
  * Invariants:
- * - Pages are always rewritten whole (no free blocks, no fragments), the
- *   gap between cell pointers and cell content zeroed, so no bytes of a
- *   deleted row stay in a page.
+ * - Pages balance_page writes are rewritten whole (no free blocks, no
+ *   fragments), the gap between cell pointers and cell content zeroed, so
+ *   no bytes of a deleted row stay in a page. The in-place changes keep
+ *   that: an insert deletes nothing and uses only the gap (free blocks and
+ *   the fragment count of a page SQLite wrote stay as they are), and a
+ *   same-size replacement covers every byte of the old cell.
  * - A cell's size is computed from its own header (at least 4 bytes, as
  *   the format requires), never carried over from another cell kind.
  * - Every page written is obtained through src->write or src->allocate;
@@ -46,6 +54,10 @@ typedef struct wpath {
     int depth;
     uint32_t pgno[BTREE_MAX_DEPTH];
     uint32_t idx[BTREE_MAX_DEPTH]; /* interior: the child slot taken */
+    /* the change appends at the tree's right edge (a new last cell on a
+     * right-most page): a split then leaves the left pages full, as
+     * SQLite's balance_quick does, instead of spreading the cells */
+    int append;
 } wpath;
 
 static uint32_t hdr_of(uint32_t pgno)
@@ -101,9 +113,19 @@ static int cell_size(const btree_pages *src, uint8_t type, const uint8_t *p, con
     return SEALDB_OK;
 }
 
-/* Copies the cells of a page into arena (advancing *used); fills cells[]. */
+/* The most cells a page holds: each takes at least 4 bytes and a 2-byte
+ * pointer (SQLite's MX_CELL bound); read_cells rejects more. */
+static uint32_t max_cells(const btree_pages *src)
+{
+    return (src->usable - 8) / 6 + 1;
+}
+
+/* Copies the cells of a page into arena (advancing *used, which stays within
+ * arena_cap: a damaged page's cells may overlap); appends at most
+ * max_cells to cells[]. */
 static int read_cells(const btree_pages *src, const uint8_t *data, uint32_t pgno, cellref *cells,
-                      uint32_t *n, uint8_t *arena, uint32_t *used, uint8_t *type, uint32_t *right)
+                      uint32_t *n, uint8_t *arena, uint32_t *used, uint32_t arena_cap,
+                      uint8_t *type, uint32_t *right)
 {
     const uint32_t hdr = hdr_of(pgno);
     *type = data[hdr];
@@ -112,7 +134,7 @@ static int read_cells(const btree_pages *src, const uint8_t *data, uint32_t pgno
         return SEALDB_ECORRUPT;
     }
     const uint32_t hs = hsize_of(*type), ncell = bt_get16(data + hdr + 3);
-    if (hdr + hs + 2 * ncell > src->usable) {
+    if (hdr + hs + 6 * ncell > src->usable) {
         return SEALDB_ECORRUPT;
     }
     *right = bt_is_leaf(*type) ? 0 : bt_get32(data + hdr + 8);
@@ -120,7 +142,8 @@ static int read_cells(const btree_pages *src, const uint8_t *data, uint32_t pgno
         const uint32_t off = bt_get16(data + hdr + hs + 2 * i);
         uint32_t size;
         if (off < hdr + hs + 2 * ncell || off >= src->usable ||
-            cell_size(src, *type, data + off, data + src->usable, &size) != SEALDB_OK) {
+            cell_size(src, *type, data + off, data + src->usable, &size) != SEALDB_OK ||
+            size > arena_cap - *used) {
             return SEALDB_ECORRUPT;
         }
         memcpy(arena + *used, data + off, size);
@@ -261,6 +284,48 @@ static int build_cell(btree_pages *src, uint8_t type, int64_t rowid, const uint8
 static int balance_page(btree_pages *src, wpath *path, int level, cellref *cells, uint32_t n,
                         uint32_t right, uint8_t type);
 
+/* Packs pool[0..npool) into pages in order, each taking cells while its
+ * bytes stay within limit (at least one cell, within cap); with take, the
+ * cell after each page but the last is taken out as the divider (the
+ * last pooled cell is never one: its page gives up a cell instead). Page j
+ * holds count[j] cells from start[j]; *k is the number of pages. */
+static int pack_pages(const cellref *pool, uint32_t npool, int take, uint32_t limit, uint32_t cap,
+                      uint32_t start[64], uint32_t count[64], uint32_t divider[64], uint32_t *k)
+{
+    *k = 0;
+    for (uint32_t i = 0; i < npool;) {
+        if (*k == 64) {
+            return SEALDB_ECORRUPT;
+        }
+        uint32_t bytes = 0, c = 0;
+        start[*k] = i;
+        while (i < npool &&
+               (bytes + pool[i].size + 2 <= limit || (c == 0 && pool[i].size + 2 <= cap))) {
+            bytes += pool[i].size + 2;
+            i++;
+            c++;
+        }
+        if (c == 0) {
+            return SEALDB_ECORRUPT; /* a cell larger than a page */
+        }
+        count[*k] = c;
+        if (take && i < npool) {
+            if (i + 1 == npool) {
+                /* the last cell would be a divider with nothing after it:
+                 * the page gives up its last cell instead */
+                if (c < 2) {
+                    return SEALDB_ECORRUPT;
+                }
+                count[*k]--;
+                i--;
+            }
+            divider[*k] = i++;
+        }
+        (*k)++;
+    }
+    return SEALDB_OK;
+}
+
 /* The root overflows: its content moves to a new child, which is then
  * balanced as the root's only child. */
 static int balance_deeper(btree_pages *src, wpath *path, cellref *cells, uint32_t n, uint32_t right,
@@ -297,15 +362,20 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
     const uint32_t usable = src->usable, ppgno = path->pgno[level - 1];
     const uint32_t pidx = path->idx[level - 1];
     int rc;
-    /* room for the parent's and three siblings' cells, copied out */
-    uint8_t *arena = malloc((size_t)src->page_size * 6 + 64);
-    cellref *pool = malloc(sizeof(cellref) * (size_t)(usable / 2 * 4 + n + 8));
-    cellref *pcells = malloc(sizeof(cellref) * (size_t)(usable / 2 + 8));
-    uint8_t *dividers = malloc((size_t)usable * 4);
-    if (!arena || !pool || !pcells || !dividers) {
-        rc = SEALDB_ENOMEM;
-        goto out;
+    /* one allocation: the pool (two siblings' cells, the page's, the
+     * dividers), the parent's cells and its new list, then the bytes of
+     * the parent's and two siblings' cells and of rebuilt dividers */
+    const uint32_t mc = max_cells(src), arena_cap = usable * 3;
+    const size_t npool_cap = (size_t)mc * 2 + n + 8, npc_cap = (size_t)mc + 8;
+    cellref *pool =
+        malloc(sizeof(cellref) * (npool_cap + npc_cap * 2 + 64) + arena_cap + (size_t)usable * 4);
+    if (!pool) {
+        return SEALDB_ENOMEM;
     }
+    cellref *pcells = pool + npool_cap;
+    cellref *np_cells = pcells + npc_cap;
+    uint8_t *arena = (uint8_t *)(np_cells + npc_cap + 64);
+    uint8_t *dividers = arena + arena_cap;
     uint32_t used = 0, np = 0, pright = 0, npool = 0;
     uint8_t ptype;
     {
@@ -314,13 +384,15 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
         if ((rc = src->get(src->ctx, ppgno, &pdata, &ref)) != SEALDB_OK) {
             goto out;
         }
-        rc = read_cells(src, pdata, ppgno, pcells, &np, arena, &used, &ptype, &pright);
+        rc = read_cells(src, pdata, ppgno, pcells, &np, arena, &used, arena_cap, &ptype, &pright);
         src->put(src->ctx, ref);
         if (rc != SEALDB_OK || bt_is_leaf(ptype) || pidx > np) {
             rc = SEALDB_ECORRUPT;
             goto out;
         }
     }
+    /* an append stays one only on the parent's right-most child */
+    path->append = path->append && pidx == np;
     const uint32_t first = pidx > 0 ? pidx - 1 : 0;
     const uint32_t last = first + 2 <= np ? first + 2 : np;
     uint32_t sib[3], nsib = 0;
@@ -341,7 +413,8 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
             if ((rc = src->get(src->ctx, sib[nsib - 1], &sdata, &ref)) != SEALDB_OK) {
                 goto out;
             }
-            rc = read_cells(src, sdata, sib[nsib - 1], pool, &npool, arena, &used, &stype, &sright);
+            rc = read_cells(src, sdata, sib[nsib - 1], pool, &npool, arena, &used, arena_cap,
+                            &stype, &sright);
             src->put(src->ctx, ref);
             if (rc != SEALDB_OK || stype != type) {
                 rc = SEALDB_ECORRUPT;
@@ -370,41 +443,30 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
             }
         }
     }
-    /* repack: greedy, one pooled cell taken out between pages unless table leaves */
+    /* repack: one pooled cell taken out between pages unless table leaves */
     const int take = type != BTREE_LEAF_TABLE;
     const uint32_t cap = usable - hsize_of(type);
     uint32_t start[64], count[64], divider[64], k = 0;
-    for (uint32_t i = 0; i < npool;) {
-        if (k == 64) {
-            rc = SEALDB_ECORRUPT;
-            goto out;
+    if ((rc = pack_pages(pool, npool, take, cap, cap, start, count, divider, &k)) != SEALDB_OK) {
+        goto out;
+    }
+    if (k > 1 && !path->append) {
+        /* spread the cells evenly over the same number of pages, so that
+         * the next inserts among them find room; each page but the last
+         * stops within one cell above the average, so k pages still do */
+        uint32_t total = 0, largest = 0;
+        for (uint32_t i = 0; i < npool; i++) {
+            total += pool[i].size + 2;
+            largest = pool[i].size + 2 > largest ? pool[i].size + 2 : largest;
         }
-        uint32_t bytes = 0, c = 0;
-        start[k] = i;
-        while (i < npool && bytes + pool[i].size + 2 <= cap) {
-            bytes += pool[i].size + 2;
-            i++;
-            c++;
+        const uint32_t limit = (total + k - 1) / k + largest;
+        uint32_t s2[64], c2[64], d2[64], k2 = 0;
+        if (limit < cap &&
+            pack_pages(pool, npool, take, limit, cap, s2, c2, d2, &k2) == SEALDB_OK && k2 == k) {
+            memcpy(start, s2, sizeof start[0] * k);
+            memcpy(count, c2, sizeof count[0] * k);
+            memcpy(divider, d2, sizeof divider[0] * k);
         }
-        if (c == 0) {
-            rc = SEALDB_ECORRUPT; /* a cell larger than a page */
-            goto out;
-        }
-        count[k] = c;
-        if (take && i < npool) {
-            if (i + 1 == npool) {
-                /* the last cell would be a divider with nothing after it:
-                 * the page gives up its last cell instead */
-                if (c < 2) {
-                    rc = SEALDB_ECORRUPT;
-                    goto out;
-                }
-                count[k]--;
-                i--;
-            }
-            divider[k] = i++;
-        }
-        k++;
     }
     if (k == 0) {
         /* nothing left: one empty page (only a root may stay empty; the
@@ -473,11 +535,6 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
     }
     /* the parent: dividers first..last-1 replaced by the new ones; the slot
      * after them points to the last new page */
-    cellref *np_cells = malloc(sizeof(cellref) * (size_t)(np + k + 2));
-    if (!np_cells) {
-        rc = SEALDB_ENOMEM;
-        goto out;
-    }
     uint32_t nn = 0;
     for (uint32_t i = 0; i < first; i++) {
         np_cells[nn++] = pcells[i];
@@ -505,7 +562,6 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
             newright = pg[0];
         }
         if (rc != SEALDB_OK) {
-            free(np_cells);
             goto out;
         }
     } else {
@@ -528,12 +584,8 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
     path->depth = level; /* the parent is now the deepest page on the path */
     path->idx[level - 1] = first;
     rc = balance_page(src, path, level - 1, np_cells, nn, newright, ptype);
-    free(np_cells);
 out:
-    free(arena);
     free(pool);
-    free(pcells);
-    free(dividers);
     return rc;
 }
 
@@ -566,14 +618,14 @@ static int balance_page(btree_pages *src, wpath *path, int level, cellref *cells
         if (rc != SEALDB_OK) {
             return rc;
         }
-        uint8_t *arena = malloc(src->page_size);
-        cellref *cc = malloc(sizeof(cellref) * (usable / 2 + 2));
+        uint8_t *arena = malloc(usable);
+        cellref *cc = malloc(sizeof(cellref) * max_cells(src));
         uint32_t cn = 0, used = 0, cright = 0;
         uint8_t ctype;
         if (!arena || !cc) {
             rc = SEALDB_ENOMEM;
         } else {
-            rc = read_cells(src, cd, right, cc, &cn, arena, &used, &ctype, &cright);
+            rc = read_cells(src, cd, right, cc, &cn, arena, &used, usable, &ctype, &cright);
         }
         src->put(src->ctx, ref);
         uint8_t *d;
@@ -625,6 +677,7 @@ int btree_create(btree_pages *src, int is_index, uint32_t *root)
 static void take_path(btree_cursor *c, wpath *path)
 {
     path->depth = c->depth;
+    path->append = 0;
     for (int i = 0; i < c->depth; i++) {
         path->pgno[i] = c->lvl[i].pgno;
         path->idx[i] = c->lvl[i].idx;
@@ -663,9 +716,36 @@ static int leaf_change(btree_pages *src, wpath *path, uint32_t idx, const uint8_
             return SEALDB_OK;
         }
     }
-    uint8_t *arena = malloc((size_t)src->page_size * 2);
-    cellref *cells = malloc(sizeof(cellref) * (src->usable / 2 + 4));
-    int rc = arena && cells ? SEALDB_OK : SEALDB_ENOMEM;
+    if (cell && replace) {
+        /* a replacement of the same size is written over the old cell,
+         * every byte of which it covers */
+        uint8_t *d;
+        int rc = src->write(src->ctx, pgno, &d);
+        if (rc != SEALDB_OK) {
+            return rc;
+        }
+        const uint32_t hdr = hdr_of(pgno), ncell = bt_get16(d + hdr + 3);
+        const uint32_t ptrs = hdr + 8 + 2 * ncell;
+        const uint32_t off =
+            idx < ncell && ptrs <= src->usable ? bt_get16(d + hdr + 8 + 2 * idx) : 0;
+        uint32_t old = 0;
+        if (bt_is_leaf(d[hdr]) && off >= ptrs && off < src->usable &&
+            cell_size(src, d[hdr], d + off, d + src->usable, &old) == SEALDB_OK && old == size) {
+            if (free_old && (rc = free_overflow(src, d[hdr], d + off, old)) != SEALDB_OK) {
+                return rc;
+            }
+            /* freeing overflow pages may have touched the batch: ask again */
+            if ((rc = src->write(src->ctx, pgno, &d)) == SEALDB_OK) {
+                memcpy(d + off, cell, size);
+            }
+            return rc;
+        }
+    }
+    /* one allocation: the page's cells (and one more), then their bytes */
+    const uint32_t mc = max_cells(src) + 1;
+    cellref *cells = malloc(sizeof(cellref) * mc + src->usable);
+    uint8_t *arena = (uint8_t *)(cells + mc);
+    int rc = cells ? SEALDB_OK : SEALDB_ENOMEM;
     uint32_t n = 0, used = 0, right = 0;
     uint8_t type = 0;
     if (rc == SEALDB_OK) {
@@ -673,7 +753,7 @@ static int leaf_change(btree_pages *src, wpath *path, uint32_t idx, const uint8_
         void *ref;
         rc = src->get(src->ctx, pgno, &d, &ref);
         if (rc == SEALDB_OK) {
-            rc = read_cells(src, d, pgno, cells, &n, arena, &used, &type, &right);
+            rc = read_cells(src, d, pgno, cells, &n, arena, &used, src->usable, &type, &right);
             src->put(src->ctx, ref);
         }
     }
@@ -684,6 +764,7 @@ static int leaf_change(btree_pages *src, wpath *path, uint32_t idx, const uint8_
         rc = free_overflow(src, type, cells[idx].p, cells[idx].size);
     }
     if (rc == SEALDB_OK) {
+        path->append = cell && !replace && idx == n;
         if (cell) {
             if (!replace) {
                 memmove(cells + idx + 1, cells + idx, sizeof(cellref) * (n - idx));
@@ -696,7 +777,6 @@ static int leaf_change(btree_pages *src, wpath *path, uint32_t idx, const uint8_
         }
         rc = balance_page(src, path, level, cells, n, right, type);
     }
-    free(arena);
     free(cells);
     return rc;
 }
@@ -713,6 +793,7 @@ static void root_path(btree_cursor *c, wpath *path)
 {
     btree_cursor_close(c);
     path->depth = 1;
+    path->append = 0;
     path->pgno[0] = c->root;
     path->idx[0] = 0;
 }
@@ -721,7 +802,10 @@ static void root_path(btree_cursor *c, wpath *path)
 static int insert_cell(btree_pages *src, wpath *path, uint32_t idx, uint8_t type, int64_t rowid,
                        const uint8_t *payload, uint32_t len, int replace)
 {
-    uint8_t *cell = malloc(src->page_size);
+    /* the common small cell is built on the stack */
+    uint8_t small[512];
+    const uint32_t local = btree_local_size(src->usable, type == BTREE_LEAF_TABLE, len);
+    uint8_t *cell = 2 * VARINT_MAX + local + 4 <= sizeof small ? small : malloc(src->page_size);
     if (!cell) {
         return SEALDB_ENOMEM;
     }
@@ -730,7 +814,9 @@ static int insert_cell(btree_pages *src, wpath *path, uint32_t idx, uint8_t type
     if (rc == SEALDB_OK) {
         rc = leaf_put(src, path, idx, cell, size, replace);
     }
-    free(cell);
+    if (cell != small) {
+        free(cell);
+    }
     return rc;
 }
 
@@ -874,7 +960,8 @@ int btree_delete(btree_cursor *c)
         void *ref;
         rc = src->get(src->ctx, ipgno, &d, &ref);
         if (rc == SEALDB_OK) {
-            rc = read_cells(src, d, ipgno, cells, &n, arena, &used, &type, &right);
+            rc = read_cells(src, d, ipgno, cells, &n, arena, &used, (uint32_t)src->page_size * 2,
+                            &type, &right);
             src->put(src->ctx, ref);
         }
     }
@@ -942,7 +1029,7 @@ static int clear_page(btree_pages *src, uint32_t pgno, int is_index, int depth, 
         void *ref;
         rc = src->get(src->ctx, pgno, &d, &ref);
         if (rc == SEALDB_OK) {
-            rc = read_cells(src, d, pgno, cells, &n, arena, &used, &type, &right);
+            rc = read_cells(src, d, pgno, cells, &n, arena, &used, src->page_size, &type, &right);
             src->put(src->ctx, ref);
         }
     }

@@ -26,6 +26,22 @@
 
 /* Reads the varint at p into *v; its length, or 0 if it would read at or past end. */
 int varint_get(const uint8_t *p, const uint8_t *end, uint64_t *v);
+/* varint_get, inline for the 1- and 2-byte forms (cell sizes, small rowids)
+ * that hot loops meet most; longer ones go to varint_get. */
+static inline int varint_get_fast(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    if (end - p >= 2) {
+        if (p[0] < 0x80) {
+            *v = p[0];
+            return 1;
+        }
+        if (p[1] < 0x80) {
+            *v = (uint64_t)(p[0] & 0x7f) << 7 | p[1];
+            return 2;
+        }
+    }
+    return varint_get(p, end, v);
+}
 /* Writes v at p in the shortest form (p has room for VARINT_MAX bytes); its length. */
 int varint_put(uint8_t *p, uint64_t v);
 /* The length of v's shortest form, 1..9. */

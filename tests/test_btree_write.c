@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "btree.h"
+#include "btree_int.h"
 #include "check.h"
 
 static char dir[256];
@@ -436,33 +437,40 @@ static int check_with_sqlite(const char *path, mrow *rows, int n)
     return failures + bad;
 }
 
-static void run_seed(uint32_t page_size, uint64_t seed, int ops)
+/* Page 1 names t (a table rooted at *t_root) and i (an index on t(b) at
+ * *i_root), both made empty. */
+static void make_schema(store *s, uint32_t *t_root, uint32_t *i_root)
 {
-    rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
-    store s;
-    store_init(&s, page_size);
-    uint32_t t_root, i_root;
-    CHECK_INT(btree_create(&s.src, 0, &t_root), SEALDB_OK);
-    CHECK_INT(btree_create(&s.src, 1, &i_root), SEALDB_OK);
+    CHECK_INT(btree_create(&s->src, 0, t_root), SEALDB_OK);
+    CHECK_INT(btree_create(&s->src, 1, i_root), SEALDB_OK);
     char sql[160];
     uint8_t rec[512];
     snprintf(sql, sizeof sql, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
     col schema[5] = {{"table", 5, 0, 0},
                      {"t", 1, 0, 0},
                      {"t", 1, 0, 0},
-                     {NULL, 0, t_root, 0},
+                     {NULL, 0, *t_root, 0},
                      {sql, (int)strlen(sql), 0, 0}};
     btree_cursor c;
-    btree_cursor_init(&c, &s.src, 1, 0);
+    btree_cursor_init(&c, &s->src, 1, 0);
     CHECK_INT(btree_insert_row(&c, 1, rec, encode(rec, schema, 5)), SEALDB_OK);
     char sql2[] = "CREATE INDEX i ON t(b)";
     col schema2[5] = {{"index", 5, 0, 0},
                       {"i", 1, 0, 0},
                       {"t", 1, 0, 0},
-                      {NULL, 0, i_root, 0},
+                      {NULL, 0, *i_root, 0},
                       {sql2, (int)strlen(sql2), 0, 0}};
     CHECK_INT(btree_insert_row(&c, 2, rec, encode(rec, schema2, 5)), SEALDB_OK);
     btree_cursor_close(&c);
+}
+
+static void run_seed(uint32_t page_size, uint64_t seed, int ops)
+{
+    rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
+    store s;
+    store_init(&s, page_size);
+    uint32_t t_root, i_root;
+    make_schema(&s, &t_root, &i_root);
 
     const int cap = ops + 16;
     mrow *rows = calloc((size_t)cap, sizeof *rows);
@@ -554,6 +562,103 @@ static void run_seed(uint32_t page_size, uint64_t seed, int ops)
     store_free(&s);
 }
 
+/* ---- in place, then balanced ------------------------------------------------------------------
+ *
+ * Rows go into the table's root leaf out of key order. While they fit, each
+ * insert must write its cell at the top of the gap and shift the pointers,
+ * nothing else: the k-th cell inserted lies at usable minus the sizes of the
+ * first k cells, the header counts the cells and points at the last one,
+ * and no free block or fragment appears (SQLite's integrity_check adds up
+ * exactly this). A same-size replacement overwrites its cell where it is.
+ * Then the leaf must split, and the tree stays whole through more inserts. */
+static void check_in_place(uint32_t page_size)
+{
+    store s;
+    store_init(&s, page_size);
+    uint32_t t_root, i_root;
+    make_schema(&s, &t_root, &i_root);
+    char path[512];
+    snprintf(path, sizeof path, "%s/in-place-%u.db", dir, page_size);
+    enum { N = 200 };
+    mrow rows[N];
+    char text[21];
+    uint32_t top = page_size; /* where the next in-place cell must start */
+    int n = 0, in_place = 0, split_at = -1;
+    for (int k = 0; k < N; k++) {
+        const int64_t id = (int64_t)((k * 37) % N) + 1; /* a permutation of 1..N */
+        snprintf(text, sizeof text, "row %05lld ---------", (long long)id);
+        rows[n] = (mrow){id, malloc(20), 20, 1};
+        memcpy(rows[n].b, text, 20);
+        n++;
+        CHECK_INT(table_put(&s, t_root, id, text, 20, 0), SEALDB_OK);
+        CHECK_INT(index_put(&s, i_root, text, 20, id, 0), SEALDB_OK);
+        const uint8_t *d = s.pages[t_root - 1];
+        if (d[0] != BTREE_LEAF_TABLE) {
+            if (split_at < 0) {
+                split_at = k;
+            }
+            continue;
+        }
+        /* the cell: payload size, rowid, a 2-column record of NULL and 20 bytes of text */
+        const uint32_t size = 1 + (id < 128 ? 1 : 2) + 3 + 20;
+        top -= size;
+        in_place++;
+        CHECK_INT(bt_get16(d + 3), k + 1); /* cells */
+        CHECK_INT(bt_get16(d + 5), top);   /* the cell content area starts at the new cell */
+        CHECK_INT(bt_get16(d + 1), 0);     /* no free block */
+        CHECK_INT(d[7], 0);                /* no fragmented bytes */
+        uint32_t at = 0;                   /* the new cell's pointer, in rowid order */
+        for (uint32_t i = 0; i <= (uint32_t)k; i++) {
+            at += bt_get16(d + 8 + 2 * i) == top;
+        }
+        CHECK_INT(at, 1);
+        CHECK_INT(d[top + 1] & 0x80 ? (d[top + 1] & 0x7f) << 7 | d[top + 2] : d[top + 1], id);
+        if (k % 8 == 7) {
+            store_save(&s, path, (uint32_t)k + 1);
+            CHECK_INT(check_with_sqlite(path, rows, n), 0);
+        }
+    }
+    CHECK(in_place > 10);
+    CHECK(split_at > 0); /* the leaf filled, then had to split */
+    /* a same-size replacement stays where its cell was */
+    store_save(&s, path, 1000);
+    CHECK_INT(check_with_sqlite(path, rows, n), 0);
+    mrow *r = &rows[5];
+    btree_cursor c;
+    int cmp = 0, eof = 0;
+    btree_cursor_init(&c, &s.src, t_root, 0);
+    CHECK_INT(btree_seek_rowid(&c, r->id, &cmp, &eof), SEALDB_OK);
+    const uint8_t *was = c.local;
+    btree_cursor_close(&c);
+    CHECK_INT(index_put(&s, i_root, r->b, r->len, r->id, 1), SEALDB_OK);
+    memcpy(r->b, "replaced in place!!!", 20);
+    CHECK_INT(table_put(&s, t_root, r->id, r->b, 20, 0), SEALDB_OK);
+    CHECK_INT(index_put(&s, i_root, r->b, 20, r->id, 0), SEALDB_OK);
+    btree_cursor_init(&c, &s.src, t_root, 0);
+    CHECK_INT(btree_seek_rowid(&c, r->id, &cmp, &eof), SEALDB_OK);
+    CHECK(c.local == was && cmp == 0 && memcmp(was + 3, r->b, 20) == 0);
+    btree_cursor_close(&c);
+    store_save(&s, path, 1001);
+    CHECK_INT(check_with_sqlite(path, rows, n), 0);
+    /* a walk meets every row once, in order */
+    btree_cursor_init(&c, &s.src, t_root, 0);
+    int seen = 0;
+    int64_t last = 0;
+    for (int rc = btree_first(&c, &eof); rc == SEALDB_OK && !eof; rc = btree_next(&c, &eof)) {
+        CHECK(btree_rowid(&c) == last + 1);
+        last = btree_rowid(&c);
+        seen++;
+    }
+    btree_cursor_close(&c);
+    CHECK_INT(seen, N);
+    CHECK_INT(s.gets, s.puts);
+    unlink(path);
+    for (int k = 0; k < n; k++) {
+        free(rows[k].b);
+    }
+    store_free(&s);
+}
+
 int main(int argc, char **argv)
 {
     const int seeds = argc > 1 ? atoi(argv[1]) : 12;
@@ -563,6 +668,8 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
+    check_in_place(1024);
+    check_in_place(4096);
     const uint32_t sizes[] = {512, 1024, 4096};
     for (int sd = 0; sd < seeds; sd++) {
         run_seed(sizes[sd % 3], (uint64_t)sd + 1, ops);
