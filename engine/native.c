@@ -352,10 +352,10 @@ int sealdb_close(sealdb_db *db, sealdb_error *err)
         return SEALDB_OK;
     }
     pthread_mutex_lock(&db->mu);
-    const int busy = db->ntxn > 0;
+    const int live = db->ntxn;
     pthread_mutex_unlock(&db->mu);
-    if (busy) {
-        return error_set(err, SEALDB_EBUSY, "%d transaction(s) still open", db->ntxn);
+    if (live > 0) {
+        return error_set(err, SEALDB_EBUSY, "%d transaction(s) still open", live);
     }
     const int rc = pager_close(db->pg, err);
     catref_release(db, db->cat);
