@@ -74,6 +74,7 @@ struct mvcc_txn {
     size_t nw, capw;
     keyset written; /* written[i] belongs to writes[i] */
     keyset claims;
+    keyset guards;
     keyset reads;
     range *ranges;
     size_t nranges, capranges;
@@ -253,6 +254,7 @@ static void txn_free(mvcc_txn *t)
     free(t->writes);
     set_free(&t->written);
     set_free(&t->claims);
+    set_free(&t->guards);
     set_free(&t->reads);
     for (size_t i = 0; i < t->nranges; i++) {
         free(t->ranges[i].lo);
@@ -413,6 +415,15 @@ int mvcc_own(const mvcc_txn *t, uint32_t space, const uint8_t *k, uint32_t key_l
     return 1;
 }
 
+int mvcc_guard(mvcc_txn *t, uint32_t space, const uint8_t *k, uint32_t key_len)
+{
+    if (!t || (!k && key_len)) {
+        return SEALDB_EINVAL;
+    }
+    size_t index;
+    return set_add(&t->guards, space, k, key_len, &index);
+}
+
 int mvcc_note_read(mvcc_txn *t, uint32_t space, const uint8_t *k, uint32_t key_len)
 {
     if (!t || (!k && key_len)) {
@@ -493,6 +504,10 @@ static int validate(mvcc_db *db, const mvcc_txn *t)
             if (set_find(&t->written, k->space, k->bytes, k->len, k->hash) >= 0 ||
                 set_find(&t->claims, k->space, k->bytes, k->len, k->hash) >= 0) {
                 db->stats.conflicts_write++;
+                return SEALDB_ECONFLICT;
+            }
+            if (set_find(&t->guards, k->space, k->bytes, k->len, k->hash) >= 0) {
+                db->stats.conflicts_guard++;
                 return SEALDB_ECONFLICT;
             }
             if (!t->serializable) {
@@ -624,15 +639,18 @@ int mvcc_commit(mvcc_txn *t)
         db->stats.grouped += (uint64_t)n;
         db->stats.largest_group =
             (uint64_t)n > db->stats.largest_group ? (uint64_t)n : db->stats.largest_group;
+        /* a refused group's numbers stay unused: the state they publish is
+         * the one before it (an exclusive transaction waits for published
+         * to catch up with assigned) */
+        db->published = last;
         if (arc == SEALDB_OK) {
-            db->published = last;
             if (db->hooks.publish) {
                 db->hooks.publish(db->hooks.ctx, last);
             }
             db->stats.commits += (uint64_t)n;
         } else {
             db->stats.failed_groups++;
-            log_remove(db, first, last); /* their numbers stay unused */
+            log_remove(db, first, last);
         }
         for (int i = 0; i < n; i++) {
             batch[i]->done = 1;
@@ -660,6 +678,26 @@ void mvcc_rollback(mvcc_txn *t)
     txn_free(t);
 }
 
+void mvcc_count_retry(mvcc_db *db)
+{
+    pthread_mutex_lock(&db->mu);
+    db->stats.retries++;
+    pthread_mutex_unlock(&db->mu);
+}
+
+void mvcc_backoff(uint64_t *seed, int attempt)
+{
+    uint64_t s = *seed ? *seed : 0x9e3779b97f4a7c15ull;
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    *seed = s;
+    const int shift = attempt < 11 ? attempt : 11;
+    const long ns = (long)(s % ((uint64_t)20000 << shift));
+    const struct timespec pause = {ns / 1000000000L, ns % 1000000000L};
+    nanosleep(&pause, NULL);
+}
+
 int mvcc_run(mvcc_db *db, int kind, int serializable, int max_attempts,
              int (*fn)(mvcc_txn *t, void *arg), void *arg)
 {
@@ -667,17 +705,8 @@ int mvcc_run(mvcc_db *db, int kind, int serializable, int max_attempts,
     int rc = SEALDB_ECONFLICT;
     for (int attempt = 0; attempt < max_attempts; attempt++) {
         if (attempt > 0) {
-            pthread_mutex_lock(&db->mu);
-            db->stats.retries++;
-            pthread_mutex_unlock(&db->mu);
-            /* a pause of up to 2^attempt * 20 µs, randomised (at most ~40 ms) */
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            const int shift = attempt < 11 ? attempt : 11;
-            const long ns = (long)(seed % ((uint64_t)20000 << shift));
-            const struct timespec pause = {ns / 1000000000L, ns % 1000000000L};
-            nanosleep(&pause, NULL);
+            mvcc_count_retry(db);
+            mvcc_backoff(&seed, attempt);
         }
         mvcc_txn *t;
         if ((rc = mvcc_begin(db, kind, serializable, &t)) != SEALDB_OK) {
@@ -716,8 +745,11 @@ int64_t mvcc_next_rowid(mvcc_db *db, uint32_t space, int64_t floor)
         db->counters[db->ncounters++] = (struct counter){space, floor};
     }
     struct counter *c = &db->counters[i];
-    c->last = (c->last > floor ? c->last : floor) + 1;
-    const int64_t id = c->last;
+    const int64_t top = c->last > floor ? c->last : floor;
+    const int64_t id = top < INT64_MAX ? top + 1 : 0;
+    if (id) {
+        c->last = id;
+    }
     pthread_mutex_unlock(&db->mu);
     return id;
 }

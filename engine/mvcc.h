@@ -57,6 +57,7 @@ typedef struct mvcc_stats {
     uint64_t commits;         /* transactions with writes that committed */
     uint64_t conflicts_write; /* refused: a key they wrote was written after their snapshot */
     uint64_t conflicts_read;  /* refused (serializable): a key or range they read was written */
+    uint64_t conflicts_guard; /* refused: a key they guarded (mvcc_guard) was written */
     uint64_t retries;         /* attempts mvcc_run repeated after a conflict */
     uint64_t groups;          /* apply_group calls (one sync each) */
     uint64_t grouped;         /* transactions in those groups */
@@ -91,6 +92,11 @@ int mvcc_claim(mvcc_txn *t, uint32_t space, const uint8_t *key, uint32_t key_len
 int mvcc_own(const mvcc_txn *t, uint32_t space, const uint8_t *key, uint32_t key_len,
              const uint8_t **value, uint32_t *value_len);
 
+/* Records a key whose change after the snapshot must refuse this
+ * transaction in every mode (what its writes were planned on: the schema,
+ * a table an exclusive transaction rewrites). */
+int mvcc_guard(mvcc_txn *t, uint32_t space, const uint8_t *key, uint32_t key_len);
+
 /* Serializable transactions: records a key read (present or not), or every
  * key of space from lo to hi inclusive (NULL: unbounded), compared as bytes. */
 int mvcc_note_read(mvcc_txn *t, uint32_t space, const uint8_t *key, uint32_t key_len);
@@ -117,9 +123,16 @@ void mvcc_rollback(mvcc_txn *t);
 int mvcc_run(mvcc_db *db, int kind, int serializable, int max_attempts,
              int (*fn)(mvcc_txn *t, void *arg), void *arg);
 
+/* Counts one retry of a transaction after a conflict (mvcc_run does). */
+void mvcc_count_retry(mvcc_db *db);
+/* Sleeps before retry attempt (1, 2, ...): a randomised pause of up to
+ * 2^attempt * 20 us (at most ~40 ms); *seed is the caller's PRNG state. */
+void mvcc_backoff(uint64_t *seed, int attempt);
+
 /* The next automatic rowid of a table (space): one more than both the
  * largest handed out and floor (the largest rowid stored). Never the same
- * twice, across concurrent transactions. */
+ * twice, across concurrent transactions; 0 when none is left below
+ * INT64_MAX + 1 or memory is short. */
 int64_t mvcc_next_rowid(mvcc_db *db, uint32_t space, int64_t floor);
 
 /* Rowids as keys: 8 bytes whose byte order is the numeric order. */

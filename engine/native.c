@@ -30,11 +30,24 @@
 #include "crypto.h"
 #include "engine.h"
 #include "keys.h"
+#include "mvcc.h"
+#include "overlay.h"
 #include "pager.h"
 #include "record.h"
 
 /* The most columns an index the engine writes may have (and indexes a table). */
 #define NATIVE_MAX_KEY 64
+
+/* The transaction that applies a group of concurrent commits. */
+#define NATIVE_TXN_GROUP 99
+
+/* Keys of the transaction manager (engine/mvcc.h): rows are keys of their
+ * table's space (its root page), UNIQUE values keys of their index's; the
+ * schema is space 0, and an empty key in a table's space stands for "the
+ * table", which an exclusive transaction claims and concurrent writers of
+ * the table guard. */
+static const uint8_t SCHEMA_KEY[] = {'s'};
+static const uint8_t TABLE_KEY[] = {0};
 
 _Static_assert(sizeof(sealdb_value) == sizeof(record_value), "value layouts differ");
 _Static_assert(offsetof(sealdb_value, n) == offsetof(record_value, n), "value layouts differ");
@@ -50,6 +63,8 @@ typedef struct catref {
 struct sealdb_db {
     pager *pg;
     seal_ctx *seal;
+    mvcc_db *mv;        /* orders writers: exclusive and concurrent */
+    sealdb_txn *group;  /* applies concurrent commits (one group at a time) */
     pthread_mutex_t mu; /* cat, ntxn */
     catref *cat;        /* the latest catalog loaded, or NULL */
     int ntxn;           /* transactions open */
@@ -59,11 +74,18 @@ struct sealdb_db {
 struct sealdb_txn {
     sealdb_db *db;
     int kind;
-    pager_snapshot *snap; /* read transactions */
-    pager_batch *batch;   /* write transactions */
+    pager_snapshot *snap; /* read and concurrent transactions */
+    pager_batch *batch;   /* write transactions and groups */
     btree_pages src;
-    catref *cat;  /* the catalog the transaction reads */
-    catref **old; /* catalogs replaced by its schema changes (handles may point there) */
+    mvcc_txn *mt;         /* write and concurrent transactions */
+    overlay *ov;          /* concurrent: private changes over snap (src reads through it) */
+    btree_pages base;     /* concurrent: the snapshot under the overlay */
+    uint32_t marked_root; /* the table whose key was last claimed or guarded */
+    int applied;          /* write: the commit hook committed the batch */
+    int serializable;     /* concurrent: reads are noted for validation */
+    sealdb_error cerr;    /* why the commit hook failed */
+    catref *cat;          /* the catalog the transaction reads */
+    catref **old;         /* catalogs replaced by its schema changes (handles may point there) */
     int nold;
     int failed; /* a change failed half-way: only rollback is left */
     int schema_changed;
@@ -93,6 +115,11 @@ struct sealdb_cursor {
     record_key order;     /* the index's whole-entry order */
     btree_cursor aux;     /* index cursors: the table, for sealdb_cursor_row */
     int aux_open;
+    /* serializable transactions: the rowids this table cursor covered since
+     * it last jumped (lo..hi; open: unbounded), or for an index cursor
+     * whether its whole table was noted as read */
+    int ext_live, ext_lo_open, ext_hi_open, noted_all;
+    int64_t ext_lo, ext_hi;
     sealdb_cursor *next, *prev;
 };
 
@@ -197,6 +224,9 @@ static void src_init(sealdb_txn *t)
 }
 
 /* ---- opening and closing ---------------------------------------------------- */
+
+static int group_apply(void *ctx, mvcc_txn *const *txns, int n, uint64_t first_seq);
+static void txn_buffers_free(sealdb_txn *t);
 
 /* The seal context for the database at path under keys (NULL: plain). */
 static int open_keys(const char *path, const sealdb_sqlite_config *keys, int create, int *created,
@@ -327,6 +357,17 @@ int sealdb_open(const char *path, const sealdb_sqlite_config *keys, const sealdb
         free(db);
         return rc;
     }
+    const mvcc_hooks hooks = {.ctx = db, .apply_group = group_apply};
+    db->group = calloc(1, sizeof *db->group);
+    if (!db->group || (rc = mvcc_open(&db->mv, &hooks)) != SEALDB_OK) {
+        free(db->group);
+        pager_close(db->pg, NULL);
+        seal_ctx_close(db->seal);
+        free(db);
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    db->group->db = db;
+    db->group->kind = NATIVE_TXN_GROUP;
     pthread_mutex_init(&db->mu, NULL);
     *out = db;
     return SEALDB_OK;
@@ -358,6 +399,9 @@ int sealdb_close(sealdb_db *db, sealdb_error *err)
         return error_set(err, SEALDB_EBUSY, "%d transaction(s) still open", live);
     }
     const int rc = pager_close(db->pg, err);
+    mvcc_close(db->mv);
+    txn_buffers_free(db->group);
+    free(db->group);
     catref_release(db, db->cat);
     seal_ctx_close(db->seal);
     pthread_mutex_destroy(&db->mu);
@@ -383,6 +427,16 @@ void sealdb_get_stats(sealdb_db *db, sealdb_stats *out)
     out->checkpoints = ps.checkpoints;
     out->rows_read = __atomic_load_n(&db->rows_read, __ATOMIC_RELAXED);
     out->rows_written = __atomic_load_n(&db->rows_written, __ATOMIC_RELAXED);
+    mvcc_stats ms;
+    mvcc_get_stats(db->mv, &ms);
+    out->txn_commits = ms.commits;
+    out->conflicts_write = ms.conflicts_write;
+    out->conflicts_read = ms.conflicts_read;
+    out->conflicts_schema = ms.conflicts_guard;
+    out->retries = ms.retries;
+    out->groups = ms.groups;
+    out->grouped = ms.grouped;
+    out->largest_group = ms.largest_group;
 }
 
 /* ---- transactions ------------------------------------------------------------ */
@@ -447,14 +501,79 @@ static int attach_catalog(sealdb_txn *t, sealdb_error *err)
     return SEALDB_OK;
 }
 
+/* The pages of a beginning transaction: a snapshot, the write batch, or a
+ * private overlay over a snapshot. */
+static int txn_pages(sealdb_txn *t, int serializable, sealdb_error *err)
+{
+    sealdb_db *db = t->db;
+    if (t->kind == SEALDB_TXN_READ) {
+        int rc = pager_snapshot_begin(db->pg, &t->snap, err);
+        if (rc == SEALDB_OK) {
+            src_init(t);
+        }
+        return rc;
+    }
+    /* writers enter the manager first: an exclusive one waits there for
+     * the group in flight, so the batch below is free */
+    int rc = mvcc_begin(db->mv, t->kind == SEALDB_TXN_WRITE ? MVCC_EXCLUSIVE : MVCC_CONCURRENT,
+                        serializable, &t->mt);
+    if (rc != SEALDB_OK) {
+        return error_set(err, rc, "out of memory");
+    }
+    mvcc_set_user(t->mt, t);
+    if (t->kind == SEALDB_TXN_WRITE) {
+        rc = pager_begin(db->pg, &t->batch, err);
+        if (rc == SEALDB_OK) {
+            src_init(t);
+        }
+        return rc;
+    }
+    if ((rc = pager_snapshot_begin(db->pg, &t->snap, err)) != SEALDB_OK) {
+        return rc;
+    }
+    src_init(t);
+    t->base = t->src;
+    if ((rc = overlay_open(&t->ov, &t->base, &t->src)) == SEALDB_OK) {
+        /* its changes are planned on this schema */
+        rc = mvcc_guard(t->mt, 0, SCHEMA_KEY, sizeof SCHEMA_KEY);
+    }
+    return rc == SEALDB_OK ? rc : error_set(err, rc, "out of memory");
+}
+
+/* Ends whatever the transaction holds: overlay, snapshot, batch, manager. */
+static void txn_end(sealdb_txn *t)
+{
+    overlay_free(t->ov);
+    t->ov = NULL;
+    if (t->batch) {
+        pager_rollback(t->batch);
+        t->batch = NULL;
+    }
+    if (t->snap) {
+        pager_snapshot_end(t->snap);
+        t->snap = NULL;
+    }
+    if (t->mt) {
+        mvcc_rollback(t->mt);
+        t->mt = NULL;
+    }
+}
+
 int sealdb_begin(sealdb_db *db, int kind, sealdb_txn **out, sealdb_error *err)
 {
     if (!out) {
         return error_set(err, SEALDB_EINVAL, "out must not be NULL");
     }
     *out = NULL;
-    if (!db || (kind != SEALDB_TXN_READ && kind != SEALDB_TXN_WRITE)) {
-        return error_set(err, SEALDB_EINVAL, db ? "unknown transaction kind %d" : "db is NULL",
+    const int serializable = (kind & SEALDB_TXN_SERIALIZABLE) != 0;
+    const int base = kind & ~SEALDB_TXN_SERIALIZABLE;
+    if (!db ||
+        (base != SEALDB_TXN_READ && base != SEALDB_TXN_WRITE && base != SEALDB_TXN_CONCURRENT) ||
+        (serializable && base != SEALDB_TXN_CONCURRENT)) {
+        return error_set(err, SEALDB_EINVAL,
+                         db ? "unknown transaction kind %d (SEALDB_TXN_SERIALIZABLE goes with "
+                              "SEALDB_TXN_CONCURRENT only)"
+                            : "db is NULL",
                          kind);
     }
     sealdb_txn *t = calloc(1, sizeof *t);
@@ -462,21 +581,14 @@ int sealdb_begin(sealdb_db *db, int kind, sealdb_txn **out, sealdb_error *err)
         return error_set(err, SEALDB_ENOMEM, "out of memory");
     }
     t->db = db;
-    t->kind = kind;
-    int rc = kind == SEALDB_TXN_WRITE ? pager_begin(db->pg, &t->batch, err)
-                                      : pager_snapshot_begin(db->pg, &t->snap, err);
+    t->kind = base;
+    t->serializable = serializable;
+    int rc = txn_pages(t, serializable, err);
     if (rc == SEALDB_OK) {
-        src_init(t);
         rc = attach_catalog(t, err);
-        if (rc != SEALDB_OK) {
-            if (t->batch) {
-                pager_rollback(t->batch);
-            } else {
-                pager_snapshot_end(t->snap);
-            }
-        }
     }
     if (rc != SEALDB_OK) {
+        txn_end(t);
         free(t);
         return rc;
     }
@@ -496,8 +608,13 @@ static void cursor_release(sealdb_cursor *c)
     }
 }
 
+static int ext_flush(sealdb_cursor *c);
+
 static void cursor_free(sealdb_cursor *c)
 {
+    if (ext_flush(c) != SEALDB_OK) {
+        c->t->failed = SEALDB_ENOMEM; /* a read it cannot validate: it must not commit */
+    }
     cursor_release(c);
     free(c->key);
     free(c->fields);
@@ -518,15 +635,9 @@ static void txn_drop_pages(sealdb_txn *t)
     }
 }
 
-/* Frees what is left once the snapshot or batch has ended. */
-static void txn_free(sealdb_txn *t)
+/* Frees the buffers rows were built in. */
+static void txn_buffers_free(sealdb_txn *t)
 {
-    sealdb_db *db = t->db;
-    catref_release(db, t->cat);
-    for (int i = 0; i < t->nold; i++) {
-        catref_release(db, t->old[i]);
-    }
-    free(t->old);
     /* rows in the clear: wiped before the memory goes back */
     if (t->buf) {
         crypto_wipe(t->buf, t->cap);
@@ -537,10 +648,51 @@ static void txn_free(sealdb_txn *t)
     free(t->buf);
     free(t->obuf);
     free(t->vals);
+    t->buf = t->obuf = NULL;
+    t->vals = NULL;
+    t->cap = t->ocap = t->nvals = 0;
+}
+
+/* Frees what is left once the snapshot or batch has ended. */
+static void txn_free(sealdb_txn *t)
+{
+    sealdb_db *db = t->db;
+    catref_release(db, t->cat);
+    for (int i = 0; i < t->nold; i++) {
+        catref_release(db, t->old[i]);
+    }
+    free(t->old);
+    txn_buffers_free(t);
     pthread_mutex_lock(&db->mu);
     db->ntxn--;
     pthread_mutex_unlock(&db->mu);
     free(t);
+}
+
+/* Later transactions start from the catalog a committed schema change made. */
+static void publish_catalog(sealdb_txn *t)
+{
+    sealdb_db *db = t->db;
+    pthread_mutex_lock(&db->mu);
+    catref *old = db->cat;
+    db->cat = t->cat;
+    t->cat->refs++;
+    pthread_mutex_unlock(&db->mu);
+    catref_release(db, old);
+}
+
+/* The error of a commit the manager refused or storage failed. */
+static int commit_error(sealdb_txn *t, int rc, sealdb_error *err)
+{
+    if (rc == SEALDB_ECONFLICT) {
+        return error_set(err, rc,
+                         "a concurrent transaction committed a change to what this one wrote or "
+                         "depended on: run it again");
+    }
+    if (t->cerr.code == rc && t->cerr.message[0]) {
+        return error_set(err, rc, "%s", t->cerr.message);
+    }
+    return error_set(err, rc, "the commit failed: %s", sealdb_strerror(rc));
 }
 
 int sealdb_commit(sealdb_txn *t, sealdb_error *err)
@@ -549,31 +701,37 @@ int sealdb_commit(sealdb_txn *t, sealdb_error *err)
         return error_set(err, SEALDB_EINVAL, "t is NULL");
     }
     txn_drop_pages(t);
-    if (t->snap) {
-        pager_snapshot_end(t->snap);
-        txn_free(t);
-        return SEALDB_OK;
-    }
     int rc = t->failed;
-    if (rc) {
-        error_set(err, rc, "the transaction failed earlier (%s) and was rolled back",
-                  sealdb_strerror(rc));
-    }
-    if (rc) {
-        pager_rollback(t->batch);
+    if (t->kind == SEALDB_TXN_READ || rc) {
+        txn_end(t);
         txn_free(t);
+        if (rc) {
+            error_set(err, rc, "the transaction failed earlier (%s) and was rolled back",
+                      sealdb_strerror(rc));
+        }
         return rc;
     }
-    rc = pager_commit(t->batch, err);
-    if (rc == SEALDB_OK && t->schema_changed) {
-        /* later transactions start from this catalog */
-        sealdb_db *db = t->db;
-        pthread_mutex_lock(&db->mu);
-        catref *old = db->cat;
-        db->cat = t->cat;
-        t->cat->refs++;
-        pthread_mutex_unlock(&db->mu);
-        catref_release(db, old);
+    if (t->kind == SEALDB_TXN_CONCURRENT) {
+        /* the changes are in the manager's buffers now: the private pages
+         * and the snapshot can go before the wait for the group */
+        overlay_free(t->ov);
+        t->ov = NULL;
+        pager_snapshot_end(t->snap);
+        t->snap = NULL;
+    }
+    rc = mvcc_commit(t->mt);
+    t->mt = NULL;
+    if (t->kind == SEALDB_TXN_WRITE && !t->applied) {
+        /* nothing was changed (the manager had no key to commit) */
+        pager_rollback(t->batch);
+        t->batch = NULL;
+    } else if (t->kind == SEALDB_TXN_WRITE) {
+        t->batch = NULL; /* the hook committed it */
+    }
+    if (rc != SEALDB_OK) {
+        commit_error(t, rc, err);
+    } else if (t->schema_changed) {
+        publish_catalog(t);
     }
     txn_free(t);
     return rc;
@@ -585,12 +743,49 @@ void sealdb_rollback(sealdb_txn *t)
         return;
     }
     txn_drop_pages(t);
-    if (t->batch) {
-        pager_rollback(t->batch);
-    } else {
-        pager_snapshot_end(t->snap);
-    }
+    txn_end(t);
     txn_free(t);
+}
+
+int sealdb_run(sealdb_db *db, int kind, int max_attempts, int (*fn)(sealdb_txn *t, void *arg),
+               void *arg, sealdb_error *err)
+{
+    if (!db || !fn || max_attempts < 0) {
+        return error_set(err, SEALDB_EINVAL, "db and fn must not be NULL, max_attempts >= 0");
+    }
+    uint64_t seed = 0;
+    if (sealdb_random_bytes(&seed, sizeof seed) != SEALDB_OK) {
+        seed = (uint64_t)(uintptr_t)&seed;
+    }
+    int rc = SEALDB_ECONFLICT;
+    const int attempts = max_attempts ? max_attempts : 100;
+    for (int attempt = 0; attempt < attempts; attempt++) {
+        if (attempt > 0) {
+            mvcc_count_retry(db->mv);
+            mvcc_backoff(&seed, attempt);
+        }
+        sealdb_txn *t;
+        if ((rc = sealdb_begin(db, kind, &t, err)) != SEALDB_OK) {
+            return rc;
+        }
+        rc = fn(t, arg);
+        if (rc != SEALDB_OK) {
+            sealdb_rollback(t);
+            if (rc != SEALDB_ECONFLICT) {
+                if (err && err->code != rc) {
+                    error_set(err, rc, "the transaction's function returned %s",
+                              sealdb_strerror(rc));
+                }
+                return rc;
+            }
+            continue;
+        }
+        rc = sealdb_commit(t, err);
+        if (rc != SEALDB_ECONFLICT) {
+            return rc;
+        }
+    }
+    return rc;
 }
 
 /* ---- the schema -------------------------------------------------------------- */
@@ -659,8 +854,26 @@ static int table_of(sealdb_txn *t, sealdb_table *h, catalog_table **out, sealdb_
  * (keeping its position as a key) and the write is allowed at all. */
 static int will_write(sealdb_txn *t, sealdb_error *err);
 
+/* Schema changes need the exclusive writer. */
+static int will_change_schema(sealdb_txn *t, sealdb_error *err)
+{
+    if (t->kind == SEALDB_TXN_CONCURRENT) {
+        return error_set(err, SEALDB_EUNSUPPORTED,
+                         "schema changes need a SEALDB_TXN_WRITE transaction");
+    }
+    return will_write(t, err);
+}
+
 static int schema_change(sealdb_txn *t, int rc, int changed, sealdb_error *err)
 {
+    if (rc == SEALDB_OK && changed) {
+        /* concurrent transactions that began before it must not commit */
+        rc = mvcc_claim(t->mt, 0, SCHEMA_KEY, sizeof SCHEMA_KEY);
+        if (rc != SEALDB_OK) {
+            t->failed = rc;
+            return error_set(err, rc, "out of memory");
+        }
+    }
     if (rc != SEALDB_OK) {
         /* refusals come before the first write; anything else may leave
          * the batch half-changed */
@@ -706,7 +919,7 @@ int sealdb_create(sealdb_txn *t, const char *sql, sealdb_error *err)
     if (!t || !sql) {
         return error_set(err, SEALDB_EINVAL, "t and sql must not be NULL");
     }
-    int rc = will_write(t, err);
+    int rc = will_change_schema(t, err);
     if (rc != SEALDB_OK) {
         return rc;
     }
@@ -720,7 +933,7 @@ int sealdb_drop_table(sealdb_txn *t, const char *name, sealdb_error *err)
     if (!t || !name) {
         return error_set(err, SEALDB_EINVAL, "t and name must not be NULL");
     }
-    int rc = will_write(t, err);
+    int rc = will_change_schema(t, err);
     if (rc == SEALDB_OK) {
         rc = schema_change(t, catalog_drop_table(t->cat->cat, &t->src, name, err), 1, err);
     }
@@ -732,7 +945,7 @@ int sealdb_drop_index(sealdb_txn *t, const char *name, sealdb_error *err)
     if (!t || !name) {
         return error_set(err, SEALDB_EINVAL, "t and name must not be NULL");
     }
-    int rc = will_write(t, err);
+    int rc = will_change_schema(t, err);
     if (rc == SEALDB_OK) {
         rc = schema_change(t, catalog_drop_index(t->cat->cat, &t->src, name, err), 1, err);
     }
@@ -796,6 +1009,14 @@ int sealdb_get(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_value *co
     }
     if (t->failed) {
         return error_set(err, t->failed, "the transaction failed earlier: roll it back");
+    }
+    if (t->serializable) {
+        uint8_t key[8];
+        mvcc_rowid_key(rowid, key);
+        if ((rc = mvcc_note_read(t->mt, tb->root, key, sizeof key)) != SEALDB_OK) {
+            t->failed = rc;
+            return error_set(err, rc, "out of memory");
+        }
     }
     btree_cursor *c = &t->get;
     if (!t->get_open || c->root != tb->root) {
@@ -888,7 +1109,7 @@ static int cursor_save(sealdb_cursor *c, sealdb_error *err)
 
 static int will_write(sealdb_txn *t, sealdb_error *err)
 {
-    if (t->kind != SEALDB_TXN_WRITE) {
+    if (t->kind == SEALDB_TXN_READ) {
         return error_set(err, SEALDB_EREADONLY, "a read transaction cannot write");
     }
     if (t->failed) {
@@ -1036,6 +1257,81 @@ static int moved(sealdb_cursor *c, int rc, int eof, sealdb_error *err)
     return SEALDB_OK;
 }
 
+/* ---- serializable reads ------------------------------------------------------------ */
+
+/* Notes the cursor's extent as a range read. */
+static int ext_flush(sealdb_cursor *c)
+{
+    if (!c->ext_live) {
+        return SEALDB_OK;
+    }
+    c->ext_live = 0;
+    uint8_t lo[8], hi[8];
+    mvcc_rowid_key(c->ext_lo, lo);
+    mvcc_rowid_key(c->ext_hi, hi);
+    return mvcc_note_range(c->t->mt, c->tb->root, c->ext_lo_open ? NULL : lo, 8,
+                           c->ext_hi_open ? NULL : hi, 8);
+}
+
+enum { MOVE_FIRST, MOVE_LAST, MOVE_NEXT, MOVE_PREV, MOVE_UP, MOVE_DOWN };
+
+/* Records what a move of the cursor read, in a serializable transaction:
+ * from where it was (or from the key it sought, MOVE_UP for GE, GT and EQ,
+ * MOVE_DOWN for LE and LT, or from an end) to where it is now, or to the
+ * end it ran off. */
+static int track(sealdb_cursor *c, int how, int64_t key, sealdb_error *err)
+{
+    sealdb_txn *t = c->t;
+    if (!t->serializable) {
+        return SEALDB_OK;
+    }
+    int rc = SEALDB_OK;
+    if (c->ix) {
+        /* index order is not rowid order: the whole table counts as read */
+        if (!c->noted_all &&
+            (rc = mvcc_note_range(t->mt, c->tb->root, NULL, 0, NULL, 0)) == SEALDB_OK) {
+            c->noted_all = 1;
+        }
+    } else {
+        const int at = c->at;
+        const int64_t here = at ? btree_rowid(&c->bc) : 0;
+        int lo_open = 0, hi_open = 0;
+        int64_t lo = here, hi = here;
+        switch (how) {
+        case MOVE_FIRST: lo_open = 1, hi_open = !at; break;
+        case MOVE_LAST: hi_open = 1, lo_open = !at; break;
+        case MOVE_NEXT: hi_open = !at, lo = at ? here : c->ext_lo; break;
+        case MOVE_PREV: lo_open = !at, hi = at ? here : c->ext_hi; break;
+        case MOVE_UP: lo = key, hi_open = !at; break;
+        case MOVE_DOWN: hi = key, lo_open = !at; break;
+        }
+        const int fresh = how != MOVE_NEXT && how != MOVE_PREV;
+        if (!fresh && !c->ext_live) {
+            /* a step from end of file: it read from that end */
+            lo_open |= how == MOVE_PREV, hi_open |= how == MOVE_NEXT;
+            lo_open |= how == MOVE_NEXT && !at, hi_open |= how == MOVE_PREV && !at;
+        }
+        if (fresh || !c->ext_live) {
+            rc = ext_flush(c);
+            c->ext_live = 1;
+            c->ext_lo_open = lo_open, c->ext_hi_open = hi_open;
+            c->ext_lo = lo, c->ext_hi = hi;
+        } else {
+            if (lo_open || (!c->ext_lo_open && lo < c->ext_lo)) {
+                c->ext_lo_open = lo_open, c->ext_lo = lo;
+            }
+            if (hi_open || (!c->ext_hi_open && hi > c->ext_hi)) {
+                c->ext_hi_open = hi_open, c->ext_hi = hi;
+            }
+        }
+    }
+    if (rc != SEALDB_OK) {
+        t->failed = rc;
+        return error_set(err, rc, "out of memory");
+    }
+    return SEALDB_OK;
+}
+
 static int cursor_end(sealdb_cursor *c, int last, sealdb_error *err)
 {
     int rc = cursor_check(c, err);
@@ -1047,7 +1343,8 @@ static int cursor_end(sealdb_cursor *c, int last, sealdb_error *err)
     }
     int eof = 0;
     rc = last ? btree_last(&c->bc, &eof) : btree_first(&c->bc, &eof);
-    return moved(c, rc, eof, err);
+    rc = moved(c, rc, eof, err);
+    return rc == SEALDB_OK ? track(c, last ? MOVE_LAST : MOVE_FIRST, 0, err) : rc;
 }
 
 int sealdb_cursor_first(sealdb_cursor *c, sealdb_error *err)
@@ -1092,14 +1389,20 @@ static int cursor_step(sealdb_cursor *c, int back, sealdb_error *err)
     return moved(c, rc, eof, err);
 }
 
+static int cursor_move(sealdb_cursor *c, int back, sealdb_error *err)
+{
+    const int rc = cursor_step(c, back, err);
+    return rc == SEALDB_OK ? track(c, back ? MOVE_PREV : MOVE_NEXT, 0, err) : rc;
+}
+
 int sealdb_cursor_next(sealdb_cursor *c, sealdb_error *err)
 {
-    return cursor_step(c, 0, err);
+    return cursor_move(c, 0, err);
 }
 
 int sealdb_cursor_prev(sealdb_cursor *c, sealdb_error *err)
 {
-    return cursor_step(c, 1, err);
+    return cursor_move(c, 1, err);
 }
 
 /* Gives a seek key the affinity a WHERE comparison gives a constant against
@@ -1136,6 +1439,7 @@ int sealdb_cursor_seek(sealdb_cursor *c, const sealdb_value *key, uint32_t n, in
         cursor_reset(c);
     }
     int cmp = 0, eof = 0;
+    int64_t sought = 0;
     if (!c->ix) {
         record_value v = *(const record_value *)(const void *)key;
         if (v.type == RECORD_REAL && v.r >= -9.2e18 && v.r <= 9.2e18 &&
@@ -1146,6 +1450,7 @@ int sealdb_cursor_seek(sealdb_cursor *c, const sealdb_value *key, uint32_t n, in
         if (v.type != RECORD_INTEGER) {
             return error_set(err, SEALDB_EINVAL, "a rowid seek takes an INTEGER key");
         }
+        sought = v.i;
         rc = btree_seek_rowid(&c->bc, v.i, &cmp, &eof);
         if (rc == SEALDB_OK && !eof) {
             switch (op) {
@@ -1213,7 +1518,9 @@ int sealdb_cursor_seek(sealdb_cursor *c, const sealdb_value *key, uint32_t n, in
     if (rc == SEALDB_OK && eof) {
         btree_cursor_close(&c->bc);
     }
-    return moved(c, rc, eof, err);
+    rc = moved(c, rc, eof, err);
+    const int down = op == SEALDB_SEEK_LE || op == SEALDB_SEEK_LT;
+    return rc == SEALDB_OK ? track(c, down ? MOVE_DOWN : MOVE_UP, sought, err) : rc;
 }
 
 int sealdb_cursor_eof(const sealdb_cursor *c)
@@ -1412,10 +1719,19 @@ static int row_rowid(sealdb_txn *t, const catalog_table *tb, record_value *vals,
     int eof = 0;
     int rc = btree_last(&c, &eof);
     int64_t last = eof ? 0 : btree_rowid(&c);
+    if (rc == SEALDB_OK && t->kind == SEALDB_TXN_CONCURRENT && last < INT64_MAX) {
+        /* concurrent inserters draw from the table's counter, so that they
+         * do not all pick the same next rowid */
+        const int64_t id = mvcc_next_rowid(t->db->mv, tb->root, last);
+        last = id ? id - 1 : INT64_MAX;
+    }
     if (rc == SEALDB_OK && last == INT64_MAX) {
         for (int tries = 0; tries < 100 && rc == SEALDB_OK; tries++) {
             uint64_t r = 0;
-            sealdb_random_bytes(&r, sizeof r);
+            if (sealdb_random_bytes(&r, sizeof r) != SEALDB_OK) {
+                rc = error_set(err, SEALDB_ECRYPTO, "no random rowid: the random source failed");
+                break;
+            }
             const int64_t probe = (int64_t)(r >> 1);
             int cmp = 0;
             rc = btree_seek_rowid(&c, probe ? probe : 1, &cmp, &eof);
@@ -1428,11 +1744,11 @@ static int row_rowid(sealdb_txn *t, const catalog_table *tb, record_value *vals,
             rc = error_set(err, SEALDB_ECONSTRAINT, "%s: no free rowid found", tb->name);
         }
     }
-    if (rc != SEALDB_OK && rc != SEALDB_ECONSTRAINT) {
+    if (rc != SEALDB_OK && rc != SEALDB_ECONSTRAINT && rc != SEALDB_ECRYPTO) {
         bt_error(err, rc, &c, tb->name);
     }
     btree_cursor_close(&c);
-    *rowid = last + 1;
+    *rowid = rc == SEALDB_OK ? last + 1 : 0;
     return rc;
 }
 
@@ -1724,6 +2040,116 @@ static int old_image(sealdb_txn *t, const catalog_table *tb, int64_t rowid, reco
     return row_encode(t, tb, vals, img, end, err);
 }
 
+/* ---- changes for the transaction manager ------------------------------------------- */
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+    }
+}
+
+/* The bytes that stand for a UNIQUE value of index ix: equal exactly when
+ * the index calls the values equal (numbers by value, 1 = 1.0; text
+ * through the column's collation). 0 in *len when a column is NULL (NULLs
+ * are distinct: nothing to claim). Appended to t->buf from off. */
+static int unique_key(sealdb_txn *t, const catalog_table *tb, const catalog_index *ix,
+                      const record_value *vals, int64_t rowid, uint32_t off, uint32_t *len)
+{
+    uint64_t need = 0;
+    for (uint32_t k = 0; k < ix->ncol; k++) {
+        const int32_t col = ix->cols[k];
+        const record_value *v = col == tb->ipk ? NULL : &vals[col];
+        if (v && v->type == RECORD_NULL) {
+            *len = 0;
+            return SEALDB_OK;
+        }
+        need += 1 + 9 + (v && (v->type == RECORD_TEXT || v->type == RECORD_BLOB) ? v->n : 0);
+    }
+    if (off + need > UINT32_MAX / 2 ||
+        grow((void **)&t->buf, &t->cap, off + need, 1) != SEALDB_OK) {
+        return SEALDB_ENOMEM;
+    }
+    uint8_t *p = t->buf + off;
+    for (uint32_t k = 0; k < ix->ncol; k++) {
+        const int32_t col = ix->cols[k];
+        record_value v =
+            col == tb->ipk ? (record_value){.type = RECORD_INTEGER, .i = rowid} : vals[col];
+        if (v.type == RECORD_REAL && v.r >= -9223372036854775808.0 && v.r < 9223372036854775808.0 &&
+            v.r == (double)(int64_t)v.r) {
+            v = (record_value){.type = RECORD_INTEGER, .i = (int64_t)v.r};
+        }
+        *p++ = v.type;
+        if (v.type == RECORD_INTEGER) {
+            put_be64(p, (uint64_t)v.i);
+            p += 8;
+        } else if (v.type == RECORD_REAL) {
+            uint64_t bits;
+            memcpy(&bits, &v.r, sizeof bits);
+            put_be64(p, bits);
+            p += 8;
+        } else {
+            uint32_t n = v.n;
+            const uint8_t coll = ix->coll[k];
+            if (v.type == RECORD_TEXT && coll == RECORD_RTRIM) {
+                while (n && v.p[n - 1] == ' ') {
+                    n--;
+                }
+            }
+            put_be64(p, n);
+            p += 8;
+            for (uint32_t i = 0; i < n; i++) {
+                const uint8_t b = v.p[i];
+                p[i] = v.type == RECORD_TEXT && coll == RECORD_NOCASE && b >= 'A' && b <= 'Z'
+                           ? (uint8_t)(b + 32)
+                           : b;
+            }
+            p += n;
+        }
+    }
+    *len = (uint32_t)(p - (t->buf + off));
+    return SEALDB_OK;
+}
+
+/* Tells the manager what a change wrote. An exclusive transaction claims
+ * the table as a whole (concurrent writers of it that began before its
+ * commit will conflict); a concurrent one puts the row's new record (or
+ * its deletion) under its rowid, claims the UNIQUE values of the new row,
+ * and guards the table against exclusive writers. vals: the new row's
+ * values, img->rec_off..: its record in t->buf. */
+static int note_change(sealdb_txn *t, const catalog_table *tb, const row_image *old,
+                       const row_image *img, const record_value *vals, uint32_t end,
+                       sealdb_error *err)
+{
+    int rc = SEALDB_OK;
+    if (t->marked_root != tb->root) {
+        rc = t->kind == SEALDB_TXN_WRITE ? mvcc_claim(t->mt, tb->root, TABLE_KEY, sizeof TABLE_KEY)
+                                         : mvcc_guard(t->mt, tb->root, TABLE_KEY, sizeof TABLE_KEY);
+        t->marked_root = rc == SEALDB_OK ? tb->root : 0;
+    }
+    if (t->kind == SEALDB_TXN_WRITE || rc != SEALDB_OK) {
+        return rc == SEALDB_OK ? rc : error_set(err, rc, "out of memory");
+    }
+    uint8_t key[8];
+    if (old && (!img || img->rowid != old->rowid)) {
+        mvcc_rowid_key(old->rowid, key);
+        rc = mvcc_put(t->mt, tb->root, key, sizeof key, NULL, 0);
+    }
+    if (rc == SEALDB_OK && img) {
+        mvcc_rowid_key(img->rowid, key);
+        rc = mvcc_put(t->mt, tb->root, key, sizeof key, t->buf + img->rec_off, img->rec_len);
+    }
+    for (uint32_t x = 0; rc == SEALDB_OK && img && x < tb->nindex; x++) {
+        const catalog_index *ix = tb->indexes[x];
+        uint32_t len = 0;
+        if (ix->unique && (rc = unique_key(t, tb, ix, vals, img->rowid, end, &len)) == SEALDB_OK &&
+            len) {
+            rc = mvcc_claim(t->mt, ix->root, t->buf + end, len);
+        }
+    }
+    return rc == SEALDB_OK ? rc : error_set(err, rc, "out of memory");
+}
+
 /* Inserts a row, or with has_old replaces row old_rowid, with cols[0..n). */
 static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_rowid,
                      const sealdb_value *cols, uint32_t n, int64_t *rowid_out, sealdb_error *err)
@@ -1790,6 +2216,9 @@ static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_
     }
     if (rc == SEALDB_OK) {
         rc = apply(t, tb, has_old ? &old : NULL, &img, err);
+        if (rc == SEALDB_OK) {
+            rc = note_change(t, tb, has_old ? &old : NULL, &img, vals, end, err);
+        }
         if (rc != SEALDB_OK) {
             t->failed = rc;
         } else {
@@ -1838,6 +2267,9 @@ int sealdb_delete(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_error 
     rc = old_image(t, tb, rowid, t->vals, &old, &end, err);
     if (rc == SEALDB_OK) {
         rc = apply(t, tb, &old, NULL, err);
+        if (rc == SEALDB_OK) {
+            rc = note_change(t, tb, &old, NULL, NULL, end, err);
+        }
         if (rc != SEALDB_OK) {
             t->failed = rc;
         } else {
@@ -1845,5 +2277,135 @@ int sealdb_delete(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_error 
         }
     }
     free(offs);
+    return rc;
+}
+
+/* ---- group commit ------------------------------------------------------------------ */
+
+static int64_t key_rowid(const uint8_t *k)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++) {
+        u = u << 8 | k[i];
+    }
+    return (int64_t)(u ^ 0x8000000000000000ull);
+}
+
+/* Applies one buffered row change of a concurrent transaction to the latest
+ * state in the group's batch: the row's old image (if it is there) goes,
+ * the new one comes, with every index entry, after NOT NULL and UNIQUE are
+ * checked against that state. */
+static int replay(sealdb_txn *g, const mvcc_write *w, sealdb_error *err)
+{
+    const catalog *cat = g->cat->cat;
+    catalog_table *tb = NULL;
+    for (uint32_t i = 0; i < cat->ntables && !tb; i++) {
+        if (cat->tables[i].root == w->space && !cat->tables[i].without_rowid) {
+            tb = &cat->tables[i];
+        }
+    }
+    if (!tb || w->key_len != 8) {
+        /* the schema guard keeps the schema a transaction wrote under */
+        return error_set(err, SEALDB_ECORRUPT, "no table has root page %u", w->space);
+    }
+    int rc = need_vals(g, 2 * tb->ncol, err);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    const uint32_t nx = tb->nindex;
+    uint32_t *offs = malloc(4 * ((size_t)nx + 1) * sizeof *offs);
+    if (!offs) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    const int64_t rowid = key_rowid(w->key);
+    record_value *vals = g->vals, *ovals = g->vals + tb->ncol;
+    row_image old = {.ent_off = offs, .ent_len = offs + nx};
+    row_image img = {.ent_off = offs + 2 * nx, .ent_len = offs + 3 * nx};
+    uint32_t end = 0;
+    rc = old_image(g, tb, rowid, ovals, &old, &end, err);
+    const int has_old = rc == SEALDB_OK;
+    if (rc == SEALDB_ENOTFOUND) {
+        rc = SEALDB_OK;
+    }
+    if (rc == SEALDB_OK && w->value) {
+        uint32_t have = 0;
+        rc = record_decode(w->value, w->value_len, vals, tb->ncol, &have);
+        for (uint32_t i = have; rc == SEALDB_OK && i < tb->ncol; i++) {
+            vals[i] = tb->cols[i].dflt;
+        }
+        if (rc != SEALDB_OK) {
+            rc = error_set(err, rc, "%s: a buffered row is malformed", tb->name);
+        }
+        if (rc == SEALDB_OK) {
+            rc = check_constraints(g, tb, vals, rowid, has_old, rowid, err);
+        }
+        if (rc == SEALDB_OK) {
+            img.rowid = rowid;
+            img.rec_off = end;
+            rc = row_encode(g, tb, vals, &img, &end, err);
+        }
+    }
+    if (rc == SEALDB_OK && (has_old || w->value)) {
+        rc = apply(g, tb, has_old ? &old : NULL, w->value ? &img : NULL, err);
+        if (rc == SEALDB_OK) {
+            __atomic_fetch_add(&g->db->rows_written, 1, __ATOMIC_RELAXED);
+        }
+    }
+    free(offs);
+    return rc;
+}
+
+/* The manager's storage hook: applies a group of accepted transactions in
+ * order, then commits them as one batch (one WAL append, one sync). An
+ * exclusive transaction is always alone in its group and has written its
+ * pages already: its batch is committed as it is. */
+static int group_apply(void *ctx, mvcc_txn *const *txns, int n, uint64_t first_seq)
+{
+    (void)first_seq;
+    sealdb_db *db = ctx;
+    sealdb_txn *first = mvcc_user(txns[0]);
+    if (first->kind == SEALDB_TXN_WRITE) {
+        first->applied = 1;
+        return n == 1 ? pager_commit(first->batch, &first->cerr)
+                      : error_set(&first->cerr, SEALDB_EINVAL, "an exclusive commit in a group");
+    }
+    sealdb_txn *g = db->group;
+    sealdb_error err = {0};
+    g->failed = 0;
+    int rc = pager_begin(db->pg, &g->batch, &err);
+    if (rc == SEALDB_OK) {
+        src_init(g);
+        rc = attach_catalog(g, &err);
+    }
+    for (int i = 0; i < n && rc == SEALDB_OK; i++) {
+        const mvcc_write *w;
+        const size_t nw = mvcc_writes(txns[i], &w);
+        for (size_t k = 0; k < nw && rc == SEALDB_OK; k++) {
+            rc = replay(g, &w[k], &err);
+        }
+    }
+    if (g->batch) {
+        if (rc == SEALDB_OK) {
+            rc = pager_commit(g->batch, &err);
+        } else {
+            pager_rollback(g->batch);
+        }
+        g->batch = NULL;
+    }
+    catref_release(db, g->cat);
+    g->cat = NULL;
+    if (rc != SEALDB_OK) {
+        for (int i = 0; i < n; i++) {
+            sealdb_txn *t = mvcc_user(txns[i]);
+            error_set(&t->cerr, rc, "the group commit failed: %s", err.message);
+        }
+    }
+    /* the rows of the group were in the clear in these buffers */
+    if (g->buf) {
+        crypto_wipe(g->buf, g->cap);
+    }
+    if (g->obuf) {
+        crypto_wipe(g->obuf, g->ocap);
+    }
     return rc;
 }

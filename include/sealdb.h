@@ -558,23 +558,57 @@ SEALDB_API int sealdb_open(const char *path, const sealdb_sqlite_config *keys,
  * kept and recovered at the next open) and that error is returned. */
 SEALDB_API int sealdb_close(sealdb_db *db, sealdb_error *err);
 
-/* Transaction kinds. */
+/* Transaction kinds (docs/MVCC.md). */
 enum {
-    SEALDB_TXN_READ = 0,  /* a snapshot: sees the last commit before it began, for its life */
-    SEALDB_TXN_WRITE = 1, /* one at a time (a second waits); sees its own changes */
+    /* a snapshot: sees the last commit before it began, for its life */
+    SEALDB_TXN_READ = 0,
+    /* exclusive: one at a time (a second waits), and concurrent commits wait
+     * while it lives; sees its own changes and never conflicts. The only
+     * kind that may change the schema. */
+    SEALDB_TXN_WRITE = 1,
+    /* optimistic: reads its snapshot over its own changes, which it keeps
+     * private until commit; any number run at once. Commit validates
+     * first-committer-wins on the rows it wrote and the UNIQUE keys it
+     * took, then applies its changes to the latest state (indexes kept,
+     * constraints checked again) together with the other commits of the
+     * moment: one WAL append, one sync. A loser gets SEALDB_ECONFLICT and
+     * keeps nothing; run it again (sealdb_run does). */
+    SEALDB_TXN_CONCURRENT = 2,
 };
+/* Or-ed into SEALDB_TXN_CONCURRENT: commit also validates what the
+ * transaction read (rows by rowid, rowid ranges its table cursors covered,
+ * whole tables its index cursors read), so its outcome is as if it ran
+ * alone at its commit: write skew is refused. */
+#define SEALDB_TXN_SERIALIZABLE 0x100
 
-/* Begins a transaction. Any number of read transactions run alongside each
- * other and alongside the writer, each at its own snapshot. A transaction
- * belongs to one thread at a time. Returns SEALDB_OK, SEALDB_EINVAL,
- * SEALDB_ENOMEM, SEALDB_EIO, SEALDB_ECORRUPT (the schema cannot be read). */
+/* Begins a transaction of kind (above). Any number of read and concurrent
+ * transactions run alongside each other and alongside the exclusive
+ * writer, each at its own snapshot. A transaction belongs to one thread at
+ * a time; a thread holding a SEALDB_TXN_WRITE transaction must not commit
+ * a concurrent one (it would wait for itself). Returns SEALDB_OK,
+ * SEALDB_EINVAL, SEALDB_ENOMEM, SEALDB_EIO, SEALDB_ECORRUPT (the schema
+ * cannot be read). */
 SEALDB_API int sealdb_begin(sealdb_db *db, int kind, sealdb_txn **out, sealdb_error *err);
 
 /* Commits and frees the transaction (a read transaction just ends). Its
- * cursors are closed. After an error nothing of it is visible and the
- * database holds exactly what it held before it. Returns SEALDB_OK,
- * SEALDB_EIO, SEALDB_ENOMEM. */
+ * cursors are closed. It returns once the commit is durable as the sync
+ * mode promises. After an error nothing of it is visible and the database
+ * holds exactly what it held before it. Returns SEALDB_OK, SEALDB_ECONFLICT
+ * (concurrent transactions: another one committed a change to a row this
+ * one wrote, a UNIQUE value it took, a table it wrote that an exclusive
+ * transaction changed, or the schema, after this one began; serializable
+ * ones also when something they read changed), SEALDB_ECONSTRAINT (a
+ * concurrent change that the latest state refuses), SEALDB_EIO,
+ * SEALDB_ENOMEM. */
 SEALDB_API int sealdb_commit(sealdb_txn *t, sealdb_error *err);
+
+/* Runs fn(t, arg) in a new transaction of kind and commits it, again after
+ * every SEALDB_ECONFLICT (from fn or the commit) with growing, randomised
+ * pauses, at most max_attempts times (0: 100). fn returns SEALDB_OK to
+ * commit, or an error to roll back: that error is returned. fn must not
+ * commit or roll back t. Returns what the last attempt gave. */
+SEALDB_API int sealdb_run(sealdb_db *db, int kind, int max_attempts,
+                          int (*fn)(sealdb_txn *t, void *arg), void *arg, sealdb_error *err);
 
 /* Drops the transaction, its changes and its cursors. */
 SEALDB_API void sealdb_rollback(sealdb_txn *t);
@@ -713,8 +747,18 @@ SEALDB_API int sealdb_cursor_key(sealdb_cursor *c, sealdb_value *key, uint32_t n
 typedef struct sealdb_stats {
     uint64_t cache_hits, cache_misses;
     uint64_t pages_sealed, pages_unsealed;
-    uint64_t commits, frames_written, wal_syncs, checkpoints;
+    uint64_t commits, frames_written, wal_syncs, checkpoints; /* commits: to the WAL */
     uint64_t rows_read, rows_written;
+    /* transactions that changed something and committed (exclusive or concurrent) */
+    uint64_t txn_commits;
+    /* concurrent transactions refused: a row or UNIQUE value they wrote was
+     * written first; something a serializable one read was written; a table
+     * or the schema their changes stood on was changed by an exclusive one */
+    uint64_t conflicts_write, conflicts_read, conflicts_schema;
+    uint64_t retries;       /* attempts sealdb_run repeated after a conflict */
+    uint64_t groups;        /* WAL appends that committed transactions together */
+    uint64_t grouped;       /* transactions in those groups */
+    uint64_t largest_group; /* the most in one */
 } sealdb_stats;
 
 SEALDB_API void sealdb_get_stats(sealdb_db *db, sealdb_stats *out);
