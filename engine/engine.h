@@ -42,6 +42,11 @@ typedef struct vfs_swap_args {
     char msg[256];  /* why it failed */
 } vfs_swap_args;
 
+/* sealdb_open with the pager's files reached through io (NULL: the
+ * operating system's): the crash tests' fault layer. */
+int native_open_io(const char *path, const sealdb_sqlite_config *keys, const sealdb_options *opt,
+                   const pager_io *io, sealdb_db **out, sealdb_error *err);
+
 /* Fault injection for the crash tests: when set, called at every step of a
  * conversion where a crash must leave the database intact. Production code
  * never sets it. */

@@ -315,6 +315,12 @@ static int open_keys(const char *path, const sealdb_sqlite_config *keys, int cre
 int sealdb_open(const char *path, const sealdb_sqlite_config *keys, const sealdb_options *opt,
                 sealdb_db **out, sealdb_error *err)
 {
+    return native_open_io(path, keys, opt, NULL, out, err);
+}
+
+int native_open_io(const char *path, const sealdb_sqlite_config *keys, const sealdb_options *opt,
+                   const pager_io *io, sealdb_db **out, sealdb_error *err)
+{
     if (!out) {
         return error_set(err, SEALDB_EINVAL, "out must not be NULL");
     }
@@ -336,7 +342,8 @@ int sealdb_open(const char *path, const sealdb_sqlite_config *keys, const sealdb
     int slots_made = 0;
     int rc = open_keys(path, keys, opt->create, &slots_made, &db->seal, err);
     if (rc == SEALDB_OK) {
-        const pager_config cfg = {.seal = db->seal,
+        const pager_config cfg = {.io = io,
+                                  .seal = db->seal,
                                   .create = opt->create,
                                   .page_size = opt->page_size,
                                   .cache_pages = opt->cache_pages,

@@ -243,7 +243,9 @@ static int f_read(pager_file *pf, void *buf, size_t n, uint64_t off)
         return fail_code(ff, s == 1 ? FAULT_EIO : kind);
     }
     const int rc = ff->under->io->read(ff->under, buf, n, off);
-    ff->base.err_no = ff->under->err_no;
+    if (rc != SEALDB_OK) {
+        ff->base.err_no = ff->under->err_no; /* only on failure: readers share the file */
+    }
     return rc;
 }
 
