@@ -30,6 +30,8 @@
  */
 #include "mvcc.h"
 
+#include "crypto.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,9 +203,11 @@ static int set_add(keyset *s, uint32_t space, const uint8_t *b, uint32_t len, si
     return SEALDB_OK;
 }
 
+/* Keys can hold user data (a UNIQUE value): wiped before they go back. */
 static void set_free(keyset *s)
 {
     for (size_t i = 0; i < s->n; i++) {
+        crypto_wipe(s->keys[i].bytes, s->keys[i].len);
         free(s->keys[i].bytes);
     }
     free(s->keys);
@@ -249,6 +253,8 @@ void mvcc_close(mvcc_db *db)
 static void txn_free(mvcc_txn *t)
 {
     for (size_t i = 0; i < t->nw; i++) {
+        /* row records in the clear */
+        crypto_wipe((void *)t->writes[i].value, t->writes[i].value_len);
         free((void *)t->writes[i].value);
     }
     free(t->writes);
@@ -384,6 +390,7 @@ int mvcc_put(mvcc_txn *t, uint32_t space, const uint8_t *k, uint32_t key_len, co
     }
     if (index < before) {
         /* a key written before: its value is replaced where it stands */
+        crypto_wipe((void *)t->writes[index].value, t->writes[index].value_len);
         free((void *)t->writes[index].value);
         t->writes[index].value = copy;
         t->writes[index].value_len = value ? value_len : 0;
