@@ -50,7 +50,8 @@ static sealdb_db *fresh(int sealed, sealdb_sync sync)
     remove_files();
     sealdb_error err;
     sealdb_db *db = NULL;
-    const sealdb_options opt = {.create = 1, .sync = sync, .cache_pages = 256};
+    const sealdb_options opt = {
+        .create = 1, .sync = sync, .cache_pages = 256, .autocheckpoint = 100};
     CHECK_INT(sealdb_open(path, sealed ? &keys : NULL, &opt, &db, &err), SEALDB_OK);
     if (!db) {
         fprintf(stderr, "open: %s\n", err.message);
@@ -749,6 +750,10 @@ static void inserters_run(int threads, int rows, int sealed)
     sealdb_error err;
     inserter in[8];
     pthread_t th[8];
+    /* a long reader: it holds its snapshot of the empty table through every
+     * commit and checkpoint below, and blocks none of them */
+    sealdb_txn *reader = NULL;
+    CHECK_INT(sealdb_begin(db, SEALDB_TXN_READ, &reader, &err), SEALDB_OK);
     for (int i = 0; i < threads; i++) {
         in[i] = (inserter){.db = db, .id = i + 1, .rows = rows};
         CHECK_INT(pthread_create(&th[i], NULL, insert_main, &in[i]), 0);
@@ -759,8 +764,13 @@ static void inserters_run(int threads, int rows, int sealed)
         CHECK_INT(in[i].errors, 0);
         CHECK_INT(in[i].conflicts, 0);
     }
+    int64_t old_sum = -1;
+    CHECK_INT(scan_sum(reader, INT64_MIN, INT64_MAX, &old_sum, &err), SEALDB_OK);
+    CHECK_INT(old_sum, 0);
+    CHECK_INT(sealdb_commit(reader, &err), SEALDB_OK);
     sealdb_stats st;
     sealdb_get_stats(db, &st);
+    CHECK(st.checkpoints > 0);
     CHECK_INT(st.txn_commits, 1 + (uint64_t)threads * (uint64_t)rows);
     CHECK_INT(st.conflicts_write + st.conflicts_read + st.conflicts_schema, 0);
     CHECK_INT(st.wal_syncs <= st.groups + st.checkpoints * 2 + 2, 1);
