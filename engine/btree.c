@@ -640,6 +640,23 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
 static int compare_cell(btree_cursor *c, const btree_level *l, uint32_t i, btree_compare_fn compare,
                         void *ctx, int *result)
 {
+    /* the common cell: a record shorter than 128 bytes that stays whole on
+     * the page */
+    const uint32_t hsize = bt_is_leaf(l->type) ? 8 : 12, skip = bt_is_leaf(l->type) ? 0 : 4;
+    const uint32_t o = bt_get16(l->data + l->hdr + hsize + 2 * i);
+    if (o >= l->hdr + hsize + 2 * l->ncell && o + skip + 1 < c->src->usable) {
+        const uint8_t *p = l->data + o + skip;
+        const uint32_t max_local = (c->src->usable - 12) * 64 / 255 - 23;
+        if (p[0] < 0x80 && p[0] <= max_local && o + skip + 1 + p[0] <= c->src->usable) {
+            const int rc = compare(ctx, p + 1, p[0], result);
+            if (rc == SEALDB_ECORRUPT) {
+                char what[64];
+                snprintf(what, sizeof what, "the record in cell %u is malformed", i);
+                corrupt(c, l->pgno, what);
+            }
+            return rc;
+        }
+    }
     int rc = parse_entry(c, l, i);
     const uint8_t *rec = NULL;
     uint32_t len = 0;

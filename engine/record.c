@@ -656,9 +656,42 @@ static inline int fields_next(fields *f, record_value *v)
     return 1;
 }
 
+/* The integer in a record's first field when the header is one byte and
+ * the field an integer (serial types 1-6, 8, 9) within len: 1, else 0. */
+static inline int first_int(const uint8_t *rec, uint32_t len, int64_t *v)
+{
+    static const uint8_t width[10] = {0, 1, 2, 3, 4, 6, 8, 0, 0, 0};
+    if (len < 2 || rec[0] < 2 || rec[0] >= 0x80) {
+        return 0;
+    }
+    const uint8_t t = rec[1];
+    if (t == 8 || t == 9) {
+        *v = t - 8;
+        return 1;
+    }
+    if (t < 1 || t > 6 || (uint32_t)rec[0] + width[t] > len) {
+        return 0;
+    }
+    const uint8_t *p = rec + rec[0];
+    uint64_t u = p[0] & 0x80 ? ~(uint64_t)0 : 0; /* sign-extended */
+    for (uint32_t k = 0; k < width[t]; k++) {
+        u = u << 8 | p[k];
+    }
+    *v = (int64_t)u;
+    return 1;
+}
+
 int record_compare(const uint8_t *rec, uint32_t len, const record_value *key, uint32_t n_fields,
                    const uint8_t *coll, const uint8_t *desc, int default_rc, int *result)
 {
+    int64_t first;
+    if (n_fields && key[0].type == RECORD_INTEGER && first_int(rec, len, &first) &&
+        first != key[0].i) {
+        /* an integer first field that decides: no header walk */
+        const int c = first < key[0].i ? -1 : 1;
+        *result = desc && desc[0] ? -c : c;
+        return SEALDB_OK;
+    }
     fields f;
     if (fields_init(&f, rec, len) != SEALDB_OK) {
         return SEALDB_ECORRUPT;
