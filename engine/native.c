@@ -33,6 +33,7 @@
 #include "mvcc.h"
 #include "overlay.h"
 #include "pager.h"
+#include "pagesrc.h"
 #include "record.h"
 
 /* The most columns an index the engine writes may have (and indexes a table). */
@@ -76,10 +77,11 @@ struct sealdb_txn {
     int kind;
     pager_snapshot *snap; /* read and concurrent transactions */
     pager_batch *batch;   /* write transactions and groups */
-    btree_pages src;
+    pager_source ps;      /* the batch's or the snapshot's pages */
+    btree_pages *src;     /* the pages cursors read: &ps.pages, or ov_src */
     mvcc_txn *mt;         /* write and concurrent transactions */
-    overlay *ov;          /* concurrent: private changes over snap (src reads through it) */
-    btree_pages base;     /* concurrent: the snapshot under the overlay */
+    overlay *ov;          /* concurrent: private changes over snap */
+    btree_pages ov_src;   /* concurrent: the overlay's pages */
     uint32_t marked_root; /* the table whose key was last claimed or guarded */
     int applied;          /* write: the commit hook committed the batch */
     int serializable;     /* concurrent: reads are noted for validation */
@@ -171,56 +173,11 @@ static pager_snapshot *txn_snapshot(sealdb_txn *t)
     return t->batch ? pager_batch_snapshot(t->batch) : t->snap;
 }
 
-static int src_get(void *ctx, uint32_t pgno, const uint8_t **data, void **ref)
-{
-    sealdb_txn *t = ctx;
-    pager_page *pg;
-    const int rc = pager_get(txn_snapshot(t), pgno, &pg, NULL);
-    if (rc == SEALDB_OK) {
-        *data = pager_page_data(pg);
-        *ref = pg;
-    }
-    return rc;
-}
-
-static void src_put(void *ctx, void *ref)
-{
-    (void)ctx;
-    pager_put(ref);
-}
-
-static int src_write(void *ctx, uint32_t pgno, uint8_t **data)
-{
-    return pager_write(((sealdb_txn *)ctx)->batch, pgno, data, NULL);
-}
-
-static int src_allocate(void *ctx, uint32_t *pgno, uint8_t **data)
-{
-    sealdb_txn *t = ctx;
-    const int rc = pager_allocate(t->batch, pgno, data, NULL);
-    t->src.page_count = pager_snapshot_page_count(txn_snapshot(t));
-    return rc;
-}
-
-static int src_release(void *ctx, uint32_t pgno)
-{
-    return pager_free(((sealdb_txn *)ctx)->batch, pgno, NULL);
-}
-
+/* The transaction's pages: its batch, or its snapshot. */
 static void src_init(sealdb_txn *t)
 {
-    pager *p = t->db->pg;
-    t->src = (btree_pages){.ctx = t,
-                           .get = src_get,
-                           .put = src_put,
-                           .page_size = pager_page_size(p),
-                           .usable = pager_usable_size(p),
-                           .page_count = pager_snapshot_page_count(txn_snapshot(t))};
-    if (t->batch) {
-        t->src.write = src_write;
-        t->src.allocate = src_allocate;
-        t->src.release = src_release;
-    }
+    pager_source_init(&t->ps, t->db->pg, t->batch, t->snap);
+    t->src = &t->ps.pages;
 }
 
 /* ---- opening and closing ---------------------------------------------------- */
@@ -467,7 +424,7 @@ static int load_catalog(sealdb_txn *t, uint32_t cookie, catref **out, sealdb_err
     if (!r) {
         return error_set(err, SEALDB_ENOMEM, "out of memory");
     }
-    const int rc = catalog_load(&r->cat, &t->src, err);
+    const int rc = catalog_load(&r->cat, t->src, err);
     if (rc != SEALDB_OK) {
         free(r);
         return rc;
@@ -539,8 +496,8 @@ static int txn_pages(sealdb_txn *t, int serializable, sealdb_error *err)
         return rc;
     }
     src_init(t);
-    t->base = t->src;
-    if ((rc = overlay_open(&t->ov, &t->base, &t->src)) == SEALDB_OK) {
+    if ((rc = overlay_open(&t->ov, &t->ps.pages, &t->ov_src)) == SEALDB_OK) {
+        t->src = &t->ov_src;
         /* its changes are planned on this schema */
         rc = mvcc_guard(t->mt, 0, SCHEMA_KEY, sizeof SCHEMA_KEY);
     }
@@ -931,7 +888,7 @@ int sealdb_create(sealdb_txn *t, const char *sql, sealdb_error *err)
         return rc;
     }
     int changed = 0;
-    rc = catalog_create(t->cat->cat, &t->src, sql, &changed, err);
+    rc = catalog_create(t->cat->cat, t->src, sql, &changed, err);
     return schema_change(t, rc, changed, err);
 }
 
@@ -942,7 +899,7 @@ int sealdb_drop_table(sealdb_txn *t, const char *name, sealdb_error *err)
     }
     int rc = will_change_schema(t, err);
     if (rc == SEALDB_OK) {
-        rc = schema_change(t, catalog_drop_table(t->cat->cat, &t->src, name, err), 1, err);
+        rc = schema_change(t, catalog_drop_table(t->cat->cat, t->src, name, err), 1, err);
     }
     return rc;
 }
@@ -954,7 +911,7 @@ int sealdb_drop_index(sealdb_txn *t, const char *name, sealdb_error *err)
     }
     int rc = will_change_schema(t, err);
     if (rc == SEALDB_OK) {
-        rc = schema_change(t, catalog_drop_index(t->cat->cat, &t->src, name, err), 1, err);
+        rc = schema_change(t, catalog_drop_index(t->cat->cat, t->src, name, err), 1, err);
     }
     return rc;
 }
@@ -1030,7 +987,7 @@ int sealdb_get(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_value *co
         if (t->get_open) {
             btree_cursor_close(c);
         }
-        btree_cursor_init(c, &t->src, tb->root, 0);
+        btree_cursor_init(c, t->src, tb->root, 0);
         t->get_open = 1;
     }
     int cmp = 0, eof = 0;
@@ -1146,7 +1103,7 @@ static void cursor_order(sealdb_cursor *c, const record_value *fields, uint32_t 
 static void cursor_reset(sealdb_cursor *c)
 {
     cursor_release(c);
-    btree_cursor_init(&c->bc, &c->t->src, c->ix ? c->ix->root : c->tb->root, c->ix != NULL);
+    btree_cursor_init(&c->bc, c->t->src, c->ix ? c->ix->root : c->tb->root, c->ix != NULL);
     if (c->ix) {
         btree_cursor_set_order(&c->bc, record_key_order, &c->order);
     }
@@ -1613,7 +1570,7 @@ int sealdb_cursor_row(sealdb_cursor *c, sealdb_value *cols, uint32_t n, sealdb_e
                              c->ix->name);
         }
         if (!c->aux_open) {
-            btree_cursor_init(&c->aux, &c->t->src, tb->root, 0);
+            btree_cursor_init(&c->aux, c->t->src, tb->root, 0);
             c->aux_open = 1;
         }
         int cmp = 0, eof = 0;
@@ -1722,7 +1679,7 @@ static int row_rowid(sealdb_txn *t, const catalog_table *tb, record_value *vals,
         return SEALDB_OK;
     }
     btree_cursor c;
-    btree_cursor_init(&c, &t->src, tb->root, 0);
+    btree_cursor_init(&c, t->src, tb->root, 0);
     int eof = 0;
     int rc = btree_last(&c, &eof);
     int64_t last = eof ? 0 : btree_rowid(&c);
@@ -1872,7 +1829,7 @@ static int check_constraints(sealdb_txn *t, const catalog_table *tb, const recor
                          .desc = ix->desc,
                          .default_rc = 1};
         btree_cursor c;
-        btree_cursor_init(&c, &t->src, ix->root, 1);
+        btree_cursor_init(&c, t->src, ix->root, 1);
         int cmp = 0, eof = 0, rc = btree_seek_index(&c, record_key_compare, &rk, &cmp, &eof);
         int conflict = 0;
         while (rc == SEALDB_OK && !eof && cmp > 0) {
@@ -1920,7 +1877,7 @@ static int rowid_taken(sealdb_txn *t, const catalog_table *tb, int64_t rowid, in
                        sealdb_error *err)
 {
     btree_cursor c;
-    btree_cursor_init(&c, &t->src, tb->root, 0);
+    btree_cursor_init(&c, t->src, tb->root, 0);
     int cmp = 0, eof = 0;
     const int rc = btree_seek_rowid(&c, rowid, &cmp, &eof);
     *taken = rc == SEALDB_OK && !eof && cmp == 0;
@@ -1949,7 +1906,7 @@ static int apply(sealdb_txn *t, const catalog_table *tb, const row_image *old, c
         uint32_t have = 0;
         record_key order = {
             .fields = fields, .n_fields = ix->ncol + 1, .coll = ix->coll, .desc = ix->desc};
-        btree_cursor_init(&c, &t->src, ix->root, 1);
+        btree_cursor_init(&c, t->src, ix->root, 1);
         btree_cursor_set_order(&c, record_key_order, &order);
         if (old) {
             int cmp = 0, eof = 0;
@@ -1981,7 +1938,7 @@ static int apply(sealdb_txn *t, const catalog_table *tb, const row_image *old, c
     if (rc != SEALDB_OK) {
         return rc;
     }
-    btree_cursor_init(&c, &t->src, tb->root, 0);
+    btree_cursor_init(&c, t->src, tb->root, 0);
     if (old && (!img || img->rowid != old->rowid)) {
         int cmp = 0, eof = 0;
         rc = btree_seek_rowid(&c, old->rowid, &cmp, &eof);
@@ -2011,7 +1968,7 @@ static int old_image(sealdb_txn *t, const catalog_table *tb, int64_t rowid, reco
                      row_image *img, uint32_t *end, sealdb_error *err)
 {
     btree_cursor c;
-    btree_cursor_init(&c, &t->src, tb->root, 0);
+    btree_cursor_init(&c, t->src, tb->root, 0);
     int cmp = 0, eof = 0;
     int rc = btree_seek_rowid(&c, rowid, &cmp, &eof);
     const uint8_t *rec = NULL;

@@ -21,6 +21,7 @@
 #include "btree.h"
 #include "btree_int.h"
 #include "check.h"
+#include "page_store.h"
 
 static char dir[256];
 static uint64_t rng_state;
@@ -42,91 +43,9 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* ---- an in-memory database image as a page store ------------------------------------------- */
 
-typedef struct store {
-    btree_pages src;
-    uint8_t **pages;
-    uint32_t cap;
-    uint32_t *freed;
-    uint32_t nfreed;
-    int gets, puts;
-    int bad_reads; /* reads of free pages (checked once per run) */
-} store;
-
-static int st_get(void *ctx, uint32_t pgno, const uint8_t **data, void **ref)
-{
-    store *s = ctx;
-    if (pgno == 0 || pgno > s->src.page_count) {
-        return SEALDB_EIO;
-    }
-    for (uint32_t i = 0; i < s->nfreed; i++) {
-        s->bad_reads += s->freed[i] == pgno; /* no read of a page on the free list */
-    }
-    *data = s->pages[pgno - 1];
-    *ref = NULL;
-    s->gets++;
-    return SEALDB_OK;
-}
-
-static void st_put(void *ctx, void *ref)
-{
-    (void)ref;
-    ((store *)ctx)->puts++;
-}
-
-static int st_write(void *ctx, uint32_t pgno, uint8_t **data)
-{
-    store *s = ctx;
-    if (pgno == 0 || pgno > s->src.page_count) {
-        return SEALDB_EIO;
-    }
-    *data = s->pages[pgno - 1];
-    return SEALDB_OK;
-}
-
-static int st_allocate(void *ctx, uint32_t *pgno, uint8_t **data)
-{
-    store *s = ctx;
-    if (s->nfreed > 0) {
-        *pgno = s->freed[--s->nfreed];
-    } else {
-        if (s->src.page_count == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 16;
-            s->pages = realloc(s->pages, sizeof(uint8_t *) * s->cap);
-            s->freed = realloc(s->freed, sizeof(uint32_t) * s->cap);
-        }
-        s->pages[s->src.page_count] = malloc(s->src.page_size);
-        *pgno = ++s->src.page_count;
-    }
-    *data = s->pages[*pgno - 1];
-    memset(*data, 0, s->src.page_size);
-    return SEALDB_OK;
-}
-
-static int st_release(void *ctx, uint32_t pgno)
-{
-    store *s = ctx;
-    CHECK(pgno >= 2 && pgno <= s->src.page_count);
-    for (uint32_t i = 0; i < s->nfreed; i++) {
-        if (s->freed[i] == pgno) {
-            CHECK(0); /* released twice */
-            return SEALDB_ECORRUPT;
-        }
-    }
-    s->freed[s->nfreed++] = pgno;
-    return SEALDB_OK;
-}
-
 static void store_init(store *s, uint32_t page_size)
 {
-    memset(s, 0, sizeof *s);
-    s->src = (btree_pages){.ctx = s,
-                           .get = st_get,
-                           .put = st_put,
-                           .page_size = page_size,
-                           .usable = page_size,
-                           .write = st_write,
-                           .allocate = st_allocate,
-                           .release = st_release};
+    store_setup(s, page_size);
     uint32_t one;
     uint8_t *p1;
     st_allocate(s, &one, &p1);
@@ -147,49 +66,6 @@ static void store_init(store *s, uint32_t page_size)
     p1[100] = BTREE_LEAF_TABLE;
     p1[105] = (uint8_t)(page_size >> 8);
     p1[106] = (uint8_t)page_size;
-}
-
-static void store_free(store *s)
-{
-    for (uint32_t i = 0; i < s->src.page_count; i++) {
-        free(s->pages[i]);
-    }
-    free(s->pages);
-    free(s->freed);
-}
-
-/* Writes the image as a database file: header counters and the freelist
- * (trunk pages listing the other free pages). */
-static void store_save(store *s, const char *path, uint32_t counter)
-{
-    uint8_t *p1 = s->pages[0];
-    put32(p1 + 24, counter);
-    put32(p1 + 92, counter);
-    put32(p1 + 28, s->src.page_count);
-    put32(p1 + 32, s->nfreed ? s->freed[0] : 0);
-    put32(p1 + 36, s->nfreed);
-    const uint32_t per = s->src.usable / 4 - 2;
-    uint8_t **image = calloc(s->src.page_count, sizeof(uint8_t *));
-    uint8_t *trunks = calloc((size_t)(s->nfreed / (per + 1) + 1), s->src.page_size);
-    uint32_t t = 0;
-    for (uint32_t i = 0; i < s->nfreed; t++) {
-        uint8_t *trunk = trunks + (size_t)t * s->src.page_size;
-        const uint32_t leaves = s->nfreed - i - 1 < per ? s->nfreed - i - 1 : per;
-        image[s->freed[i] - 1] = trunk;
-        put32(trunk, i + 1 + leaves < s->nfreed ? s->freed[i + 1 + leaves] : 0);
-        put32(trunk + 4, leaves);
-        for (uint32_t k = 0; k < leaves; k++) {
-            put32(trunk + 8 + 4 * k, s->freed[i + 1 + k]);
-        }
-        i += 1 + leaves;
-    }
-    FILE *f = fopen(path, "wb");
-    for (uint32_t i = 0; i < s->src.page_count; i++) {
-        fwrite(image[i] ? image[i] : s->pages[i], 1, s->src.page_size, f);
-    }
-    fclose(f);
-    free(image);
-    free(trunks);
 }
 
 /* ---- records ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@
 #include "btree.h"
 #include "catalog.h"
 #include "check.h"
+#include "page_store.h"
 
 static char dir[256];
 
@@ -44,100 +45,6 @@ static uint32_t get32(const uint8_t *p)
 
 /* ---- a database image in memory as a page store -----------------------------------------------
  */
-
-typedef struct store {
-    btree_pages src;
-    uint8_t **pages;
-    uint32_t cap;
-    uint32_t *freed;
-    uint32_t nfreed;
-    int fail_allocs;  /* > 0: that many allocations succeed, then they fail */
-    int fail_release; /* releases fail */
-} store;
-
-static int st_get(void *ctx, uint32_t pgno, const uint8_t **data, void **ref)
-{
-    store *s = ctx;
-    if (pgno == 0 || pgno > s->src.page_count) {
-        return SEALDB_EIO;
-    }
-    *data = s->pages[pgno - 1];
-    *ref = NULL;
-    return SEALDB_OK;
-}
-
-static void st_put(void *ctx, void *ref)
-{
-    (void)ctx;
-    (void)ref;
-}
-
-static int st_write(void *ctx, uint32_t pgno, uint8_t **data)
-{
-    store *s = ctx;
-    if (pgno == 0 || pgno > s->src.page_count) {
-        return SEALDB_EIO;
-    }
-    *data = s->pages[pgno - 1];
-    return SEALDB_OK;
-}
-
-static void st_grow(store *s)
-{
-    if (s->src.page_count == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->pages = realloc(s->pages, sizeof(uint8_t *) * s->cap);
-        s->freed = realloc(s->freed, sizeof(uint32_t) * s->cap);
-    }
-}
-
-static int st_allocate(void *ctx, uint32_t *pgno, uint8_t **data)
-{
-    store *s = ctx;
-    if (s->fail_allocs > 0 && --s->fail_allocs == 0) {
-        return SEALDB_EIO;
-    }
-    if (s->nfreed > 0) {
-        *pgno = s->freed[--s->nfreed];
-    } else {
-        st_grow(s);
-        s->pages[s->src.page_count] = test_xmalloc(s->src.page_size);
-        *pgno = ++s->src.page_count;
-    }
-    *data = s->pages[*pgno - 1];
-    memset(*data, 0, s->src.page_size);
-    return SEALDB_OK;
-}
-
-static int st_release(void *ctx, uint32_t pgno)
-{
-    store *s = ctx;
-    if (s->fail_release) {
-        return SEALDB_EIO;
-    }
-    CHECK(pgno >= 2 && pgno <= s->src.page_count);
-    for (uint32_t i = 0; i < s->nfreed; i++) {
-        if (s->freed[i] == pgno) {
-            CHECK(0); /* released twice */
-            return SEALDB_ECORRUPT;
-        }
-    }
-    s->freed[s->nfreed++] = pgno;
-    return SEALDB_OK;
-}
-
-static void store_setup(store *s, uint32_t page_size)
-{
-    memset(s, 0, sizeof *s);
-    s->src = (btree_pages){.ctx = s,
-                           .get = st_get,
-                           .put = st_put,
-                           .page_size = page_size,
-                           .usable = page_size,
-                           .write = st_write,
-                           .allocate = st_allocate,
-                           .release = st_release};
-}
 
 /* A new database as SQLite makes it before its first table: page 1 only,
  * schema format and encoding still 0 (catalog_create sets them). */
@@ -181,49 +88,6 @@ static void store_load(store *s, const char *path)
         s->src.page_count++;
     }
     fclose(f);
-}
-
-static void store_free(store *s)
-{
-    for (uint32_t i = 0; i < s->src.page_count; i++) {
-        free(s->pages[i]);
-    }
-    free(s->pages);
-    free(s->freed);
-}
-
-/* Writes the image as a database file with its freelist. */
-static void store_save(store *s, const char *path)
-{
-    uint8_t *p1 = s->pages[0];
-    const uint32_t counter = get32(p1 + 24) + 1;
-    put32(p1 + 24, counter);
-    put32(p1 + 92, counter);
-    put32(p1 + 28, s->src.page_count);
-    put32(p1 + 32, s->nfreed ? s->freed[0] : 0);
-    put32(p1 + 36, s->nfreed);
-    const uint32_t per = s->src.usable / 4 - 2;
-    uint8_t **image = calloc(s->src.page_count, sizeof(uint8_t *));
-    uint8_t *trunks = calloc((size_t)(s->nfreed / (per + 1) + 1), s->src.page_size);
-    uint32_t t = 0;
-    for (uint32_t i = 0; i < s->nfreed; t++) {
-        uint8_t *trunk = trunks + (size_t)t * s->src.page_size;
-        const uint32_t leaves = s->nfreed - i - 1 < per ? s->nfreed - i - 1 : per;
-        image[s->freed[i] - 1] = trunk;
-        put32(trunk, i + 1 + leaves < s->nfreed ? s->freed[i + 1 + leaves] : 0);
-        put32(trunk + 4, leaves);
-        for (uint32_t k = 0; k < leaves; k++) {
-            put32(trunk + 8 + 4 * k, s->freed[i + 1 + k]);
-        }
-        i += 1 + leaves;
-    }
-    FILE *f = fopen(path, "wb");
-    for (uint32_t i = 0; i < s->src.page_count; i++) {
-        fwrite(image[i] ? image[i] : s->pages[i], 1, s->src.page_size, f);
-    }
-    fclose(f);
-    free(image);
-    free(trunks);
 }
 
 /* ---- SQLite helpers ---------------------------------------------------------------------------
@@ -635,7 +499,7 @@ static void test_load(void)
     catalog_free(c);
     char saved[300];
     path_of(saved, sizeof saved, "load_dropped.db");
-    store_save(&s, saved);
+    store_save(&s, saved, get32(s.pages[0] + 24) + 1);
     check_integrity(saved);
     db = open_path(saved);
     CHECK_STR(query1(db, "PRAGMA freelist_count", buf, sizeof buf), "4");
@@ -830,7 +694,7 @@ static void create_all(store *s, uint32_t page_size, const char *name, char *pat
     path_of(path, cap, file);
     snprintf(file, sizeof file, "%s_ref.db", name);
     path_of(refpath, sizeof refpath, file);
-    store_save(s, path);
+    store_save(s, path, get32(s->pages[0] + 24) + 1);
     check_integrity(path);
     blob a = {0}, b = {0};
     file_tree_dump(path, "", 0, &a);
@@ -960,7 +824,7 @@ static void test_create(void)
     catalog_free(c);
     CHECK_INT(s.nfreed, 5);
     CHECK_INT(get32(s.pages[0] + 40), NCREATE + 3);
-    store_save(&s, path);
+    store_save(&s, path, get32(s.pages[0] + 24) + 1);
     check_integrity(path);
     db = open_path(path);
     CHECK_STR(query1(db, "PRAGMA freelist_count", buf, sizeof buf), "5");
@@ -980,7 +844,7 @@ static void test_create(void)
     /* a new table takes freed pages */
     CHECK_INT(create(&s, "CREATE TABLE again(a UNIQUE, b)", &err), SEALDB_OK);
     CHECK_INT(s.nfreed, 3);
-    store_save(&s, path);
+    store_save(&s, path, get32(s.pages[0] + 24) + 1);
     check_integrity(path);
     db = open_path(path);
     CHECK_STR(query1(db, "PRAGMA freelist_count", buf, sizeof buf), "3");
@@ -1097,7 +961,7 @@ static void test_index_build(void)
         }
         CHECK_INT(rc, SEALDB_OK);
     }
-    store_save(&s, path);
+    store_save(&s, path, get32(s.pages[0] + 24) + 1);
     check_integrity(path);
     static const char *const names[] = {"pi", "pj", "pk", "pu", "pn"};
     for (size_t i = 0; i < nidx; i++) {
@@ -1143,7 +1007,7 @@ static void test_index_build(void)
     CHECK_INT(create(&s, "CREATE INDEX ee ON e(a + b)", &err), SEALDB_OK);
     CHECK_INT(create(&s, "CREATE TABLE wr(k PRIMARY KEY, v) WITHOUT ROWID", &err), SEALDB_OK);
     CHECK_INT(create(&s, "CREATE INDEX wrv ON wr(v)", &err), SEALDB_OK);
-    store_save(&s, path);
+    store_save(&s, path, get32(s.pages[0] + 24) + 1);
     check_integrity(path);
     store_free(&s);
 }

@@ -27,6 +27,7 @@
 #include "btree.h"
 #include "check.h"
 #include "pager_util.h"
+#include "pagesrc.h"
 #include "record.h"
 
 static char dir[256];
@@ -153,66 +154,6 @@ static void same_after_checkpoint(const variant *v, seal_ctx *ctx, const char *p
 
 /* ---- records and the native B-tree over the pager ------------------------------------------ */
 
-typedef struct src {
-    btree_pages pages;
-    pager_batch *b; /* NULL: read only */
-    pager_snapshot *s;
-} src;
-
-static int src_get(void *ctx, uint32_t pgno, const uint8_t **data, void **ref)
-{
-    src *x = ctx;
-    pager_page *pg;
-    const int rc = pager_get(x->s, pgno, &pg, NULL);
-    if (rc == SEALDB_OK) {
-        *data = pager_page_data(pg);
-        *ref = pg;
-    }
-    return rc;
-}
-
-static void src_put(void *ctx, void *ref)
-{
-    (void)ctx;
-    pager_put(ref);
-}
-
-static int src_write(void *ctx, uint32_t pgno, uint8_t **data)
-{
-    return pager_write(((src *)ctx)->b, pgno, data, NULL);
-}
-
-static int src_allocate(void *ctx, uint32_t *pgno, uint8_t **data)
-{
-    src *x = ctx;
-    const int rc = pager_allocate(x->b, pgno, data, NULL);
-    x->pages.page_count = pager_snapshot_page_count(x->s);
-    return rc;
-}
-
-static int src_release(void *ctx, uint32_t pgno)
-{
-    return pager_free(((src *)ctx)->b, pgno, NULL);
-}
-
-static void src_init(src *x, pager *p, pager_batch *b, pager_snapshot *s)
-{
-    memset(x, 0, sizeof *x);
-    x->b = b;
-    x->s = b ? pager_batch_snapshot(b) : s;
-    x->pages = (btree_pages){.ctx = x,
-                             .get = src_get,
-                             .put = src_put,
-                             .page_size = pager_page_size(p),
-                             .usable = pager_usable_size(p),
-                             .page_count = pager_snapshot_page_count(x->s)};
-    if (b) {
-        x->pages.write = src_write;
-        x->pages.allocate = src_allocate;
-        x->pages.release = src_release;
-    }
-}
-
 /* A record of up to 8 columns: NULL (text NULL, is_int 0), text, or an
  * 8-byte integer. */
 typedef struct col {
@@ -304,8 +245,8 @@ static void native_to_sqlite(const variant *v)
     for (int part = 0; part < 3; part++) {
         pager_batch *b;
         CHECK_INT(pager_begin(p, &b, NULL), SEALDB_OK);
-        src x;
-        src_init(&x, p, b, NULL);
+        pager_source x;
+        pager_source_init(&x, p, b, NULL);
         btree_cursor c;
         if (part == 0) {
             CHECK_INT(btree_create(&x.pages, 0, &root), SEALDB_OK);
@@ -460,8 +401,8 @@ static void sqlite_to_native(const variant *v)
     uint32_t count = 0;
     uint8_t *native = pager_pages(s, v->page_size, &count);
     /* the native B-tree finds SQLite's rows (table t's root is page 2) */
-    src x;
-    src_init(&x, p, NULL, s);
+    pager_source x;
+    pager_source_init(&x, p, NULL, s);
     btree_cursor c;
     btree_cursor_init(&c, &x.pages, 2, 0);
     int eof = 0, n = 0;
@@ -482,7 +423,7 @@ static void sqlite_to_native(const variant *v)
     CHECK_INT(pager_open(&p, path, &cfg, NULL), SEALDB_OK);
     pager_batch *b;
     CHECK_INT(pager_begin(p, &b, NULL), SEALDB_OK);
-    src_init(&x, p, b, NULL);
+    pager_source_init(&x, p, b, NULL);
     uint8_t rec[256];
     col row[2] = {{NULL, 0, 0}, {"native row", 0, 0}};
     btree_cursor_init(&c, &x.pages, 2, 0);
@@ -534,8 +475,8 @@ static void idle_rollback_reader(const variant *v)
     if (p) {
         pager_batch *b;
         CHECK_INT(pager_begin(p, &b, NULL), SEALDB_OK);
-        src x;
-        src_init(&x, p, b, NULL);
+        pager_source x;
+        pager_source_init(&x, p, b, NULL);
         uint8_t rec[64];
         col row[2] = {{NULL, 0, 0}, {"new 7", 0, 0}};
         btree_cursor c;
