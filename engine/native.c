@@ -1526,19 +1526,21 @@ int64_t sealdb_cursor_rowid(const sealdb_cursor *c)
     if (!c || !c->at) {
         return 0;
     }
-    if (c->saved && !c->ix) {
-        return c->rowid;
-    }
-    sealdb_cursor *m = (sealdb_cursor *)c;
-    if (m->saved && cursor_here(m, NULL) != SEALDB_OK) {
-        return 0;
+    int64_t rowid = 0;
+    if (c->saved) {
+        /* the position kept across the transaction's writes: the entry may
+         * have been deleted since, its rowid is still the one it had */
+        if (!c->ix) {
+            return c->rowid;
+        }
+        return entry_rowid(c->ix, c->key, c->key_len, &rowid) == SEALDB_OK ? rowid : 0;
     }
     if (!c->ix) {
-        return btree_rowid(&m->bc);
+        return btree_rowid(&c->bc);
     }
     const uint8_t *rec;
     uint32_t len;
-    int64_t rowid = 0;
+    sealdb_cursor *m = (sealdb_cursor *)c;
     if (btree_payload(&m->bc, &rec, &len) != SEALDB_OK || entry_rowid(c->ix, rec, len, &rowid)) {
         return 0;
     }

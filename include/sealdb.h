@@ -731,7 +731,11 @@ SEALDB_API int sealdb_cursor_seek(sealdb_cursor *c, const sealdb_value *key, uin
 
 /* 1 when the cursor is at no entry. */
 SEALDB_API int sealdb_cursor_eof(const sealdb_cursor *c);
-/* The rowid of the row the cursor is at. */
+/* The rowid of the row the cursor is at: after the transaction deleted
+ * that row, the rowid it had (sealdb_cursor_row then gives
+ * SEALDB_ENOTFOUND, and next and prev move on from there); 0 at end of
+ * file or if an index entry is damaged. 0 is also a valid rowid: check
+ * sealdb_cursor_eof. */
 SEALDB_API int64_t sealdb_cursor_rowid(const sealdb_cursor *c);
 /* The row the cursor is at, as sealdb_get gives it (an index cursor reads
  * the table row: one more lookup). */

@@ -805,6 +805,45 @@ static void inserters_run(int threads, int rows, int sealed)
     }
 }
 
+/* A cursor on a row the transaction then deletes: it reports the rowid the
+ * row had, the row itself is gone, and next moves on (table and index
+ * cursors, exclusive and concurrent transactions). */
+static void cursor_after_delete(int kind)
+{
+    sealdb_db *db = fresh(0, SEALDB_SYNC_NORMAL);
+    sealdb_error err;
+    sealdb_txn *t = NULL;
+    CHECK_INT(sealdb_begin(db, SEALDB_TXN_WRITE, &t, &err), SEALDB_OK);
+    for (int64_t id = 1; id <= 3; id++) {
+        CHECK_INT(upsert(t, id, 10 * id, NULL, &err), SEALDB_OK);
+    }
+    CHECK_INT(sealdb_commit(t, &err), SEALDB_OK);
+    for (int by_index = 0; by_index < 2; by_index++) {
+        CHECK_INT(sealdb_begin(db, kind, &t, &err), SEALDB_OK);
+        sealdb_cursor *c = NULL;
+        CHECK_INT(sealdb_cursor_open(t, table(t, "t"), by_index ? "tv" : NULL, &c, &err),
+                  SEALDB_OK);
+        CHECK_INT(sealdb_cursor_first(c, &err), SEALDB_OK);
+        CHECK_INT(sealdb_cursor_next(c, &err), SEALDB_OK);
+        CHECK_INT(sealdb_cursor_rowid(c), 2);
+        CHECK_INT(sealdb_delete(t, table(t, "t"), 2, &err), SEALDB_OK);
+        CHECK_INT(sealdb_cursor_eof(c), 0);
+        CHECK_INT(sealdb_cursor_rowid(c), 2);
+        sealdb_value v[2];
+        CHECK_INT(sealdb_cursor_row(c, v, 2, &err), SEALDB_ENOTFOUND);
+        CHECK_INT(sealdb_cursor_next(c, &err), SEALDB_OK);
+        CHECK_INT(sealdb_cursor_rowid(c), 3);
+        CHECK_INT(sealdb_cursor_row(c, v, 2, &err), SEALDB_OK);
+        CHECK_INT(v[1].i, 30);
+        CHECK_INT(sealdb_cursor_next(c, &err), SEALDB_OK);
+        CHECK_INT(sealdb_cursor_eof(c), 1);
+        CHECK_INT(sealdb_cursor_rowid(c), 0);
+        sealdb_cursor_close(c);
+        sealdb_rollback(t);
+    }
+    CHECK_INT(sealdb_close(db, &err), SEALDB_OK);
+}
+
 int main(int argc, char **argv)
 {
     const int seeds = argc > 1 ? atoi(argv[1]) : 300;
@@ -821,6 +860,9 @@ int main(int argc, char **argv)
             check_integrity(rules[i]);
         }
     }
+
+    cursor_after_delete(SEALDB_TXN_WRITE);
+    cursor_after_delete(SEALDB_TXN_CONCURRENT);
 
     /* bad kinds */
     sealdb_db *db = fresh(0, SEALDB_SYNC_NORMAL);
