@@ -133,6 +133,11 @@ int btree_create(btree_pages *src, int is_index, uint32_t *root);
  * one (its overflow pages are freed). The cursor is left unpositioned. */
 int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len);
 
+/* Table B-trees: btree_insert_row for a new row, with one seek: when a row
+ * is at rowid already, nothing is written and *exists is set to 1. */
+int btree_insert_new_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len,
+                         int *exists);
+
 /* Index B-trees: stores the record rec (len bytes) where compare (the
  * record's own key: 0 for an equal entry) places it, replacing an equal
  * entry. The cursor is left unpositioned. */

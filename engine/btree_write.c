@@ -830,7 +830,10 @@ static int insert_cell(btree_pages *src, wpath *path, uint32_t idx, uint8_t type
     return rc;
 }
 
-int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len)
+/* btree_insert_row; with only_new, a row already at rowid is left alone
+ * and *exists set. */
+static int insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len,
+                      int only_new, int *exists)
 {
     if (!c || c->is_index || !c->src->write || (len && !payload) || len > 0x7fffff00) {
         return SEALDB_EINVAL;
@@ -841,6 +844,13 @@ int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uin
     if (rc != SEALDB_OK) {
         return rc;
     }
+    if (only_new) {
+        *exists = !eof && cmp == 0;
+        if (*exists) {
+            btree_cursor_close(c);
+            return SEALDB_OK;
+        }
+    }
     wpath path;
     uint32_t idx = 0;
     if (eof) {
@@ -850,6 +860,21 @@ int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uin
         take_path(c, &path);
     }
     return insert_cell(src, &path, idx, BTREE_LEAF_TABLE, rowid, payload, len, !eof && cmp == 0);
+}
+
+int btree_insert_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len)
+{
+    return insert_row(c, rowid, payload, len, 0, NULL);
+}
+
+int btree_insert_new_row(btree_cursor *c, int64_t rowid, const uint8_t *payload, uint32_t len,
+                         int *exists)
+{
+    if (!exists) {
+        return SEALDB_EINVAL;
+    }
+    *exists = 0;
+    return insert_row(c, rowid, payload, len, 1, exists);
 }
 
 int btree_insert_entry(btree_cursor *c, btree_compare_fn compare, void *ctx, const uint8_t *rec,

@@ -100,6 +100,8 @@ struct sealdb_txn {
     uint32_t ocap;
     record_value *vals; /* a row being built or read */
     uint32_t nvals;
+    uint8_t *scratch; /* a change's index entry offsets and number texts */
+    uint32_t scratch_cap;
 };
 
 struct sealdb_cursor {
@@ -609,9 +611,15 @@ static void txn_buffers_free(sealdb_txn *t)
     if (t->obuf) {
         crypto_wipe(t->obuf, t->ocap);
     }
+    if (t->scratch) {
+        crypto_wipe(t->scratch, t->scratch_cap);
+    }
     free(t->buf);
     free(t->obuf);
     free(t->vals);
+    free(t->scratch);
+    t->scratch = NULL;
+    t->scratch_cap = 0;
     t->buf = t->obuf = NULL;
     t->vals = NULL;
     t->cap = t->ocap = t->nvals = 0;
@@ -1890,12 +1898,31 @@ static int rowid_taken(sealdb_txn *t, const catalog_table *tb, int64_t rowid, in
     return rc;
 }
 
-/* Applies one change to the trees; a failure here leaves them half-changed. */
+/* Applies one change to the trees; a failure here leaves them half-changed.
+ * A new row whose rowid is not known to be free (fresh) goes into the table
+ * first, with one seek that also checks the rowid: if a row is there,
+ * SEALDB_ECONSTRAINT and nothing is written. */
 static int apply(sealdb_txn *t, const catalog_table *tb, const row_image *old, const row_image *img,
-                 sealdb_error *err)
+                 int fresh, sealdb_error *err)
 {
     int rc = SEALDB_OK;
     btree_cursor c;
+    if (!old && img && fresh) {
+        int exists = 0;
+        btree_cursor_init(&c, t->src, tb->root, 0);
+        rc = btree_insert_new_row(&c, img->rowid, t->buf + img->rec_off, img->rec_len, &exists);
+        if (rc != SEALDB_OK) {
+            bt_error(err, rc, &c, tb->name);
+        }
+        btree_cursor_close(&c);
+        if (rc == SEALDB_OK && exists) {
+            return error_set(err, SEALDB_ECONSTRAINT, "UNIQUE constraint failed: %s.%s", tb->name,
+                             tb->ipk >= 0 ? tb->cols[tb->ipk].name : "rowid");
+        }
+        if (rc != SEALDB_OK) {
+            return rc;
+        }
+    }
     for (uint32_t x = 0; x < tb->nindex && rc == SEALDB_OK; x++) {
         const catalog_index *ix = tb->indexes[x];
         const uint8_t *oe = old ? t->buf + old->ent_off[x] : NULL;
@@ -1951,7 +1978,7 @@ static int apply(sealdb_txn *t, const catalog_table *tb, const row_image *old, c
             rc = btree_delete(&c);
         }
     }
-    if (rc == SEALDB_OK && img) {
+    if (rc == SEALDB_OK && img && !(!old && fresh)) {
         rc = btree_insert_row(&c, img->rowid, t->buf + img->rec_off, img->rec_len);
     }
     if (rc != SEALDB_OK && rc != SEALDB_ECORRUPT) {
@@ -2116,6 +2143,23 @@ static int note_change(sealdb_txn *t, const catalog_table *tb, const row_image *
     return rc == SEALDB_OK ? rc : error_set(err, rc, "out of memory");
 }
 
+/* The scratch of one change: 4 * (nx + 1) offsets (old and new index
+ * entries: offset and length each), then nc number texts for affinity. */
+static int change_scratch(sealdb_txn *t, uint32_t nx, uint32_t nc, uint32_t **offs,
+                          char (**bufs)[CATALOG_NUMTEXT_MAX], sealdb_error *err)
+{
+    const uint64_t off_bytes = 4 * ((uint64_t)nx + 1) * sizeof(uint32_t);
+    if (grow((void **)&t->scratch, &t->scratch_cap,
+             off_bytes + (uint64_t)nc * CATALOG_NUMTEXT_MAX + 1, 1) != SEALDB_OK) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    }
+    *offs = (uint32_t *)(void *)t->scratch;
+    if (bufs) {
+        *bufs = (char(*)[CATALOG_NUMTEXT_MAX])(void *)(t->scratch + off_bytes);
+    }
+    return SEALDB_OK;
+}
+
 /* Inserts a row, or with has_old replaces row old_rowid, with cols[0..n). */
 static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_rowid,
                      const sealdb_value *cols, uint32_t n, int64_t *rowid_out, sealdb_error *err)
@@ -2132,12 +2176,10 @@ static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_
         return rc;
     }
     const uint32_t nc = tb->ncol, nx = tb->nindex;
-    char(*bufs)[CATALOG_NUMTEXT_MAX] = malloc((size_t)nc * CATALOG_NUMTEXT_MAX + 1);
-    uint32_t *offs = malloc(4 * ((size_t)nx + 1) * sizeof *offs);
-    if (!bufs || !offs) {
-        free(bufs);
-        free(offs);
-        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    char(*bufs)[CATALOG_NUMTEXT_MAX] = NULL;
+    uint32_t *offs = NULL;
+    if ((rc = change_scratch(t, nx, nc, &offs, &bufs, err)) != SEALDB_OK) {
+        return rc;
     }
     record_value *vals = t->vals, *ovals = t->vals + nc;
     row_image old = {.ent_off = offs, .ent_len = offs + nx};
@@ -2164,7 +2206,8 @@ static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_
     if (rc == SEALDB_OK && tb->ipk >= 0) {
         vals[tb->ipk] = (record_value){.type = RECORD_NULL};
     }
-    if (rc == SEALDB_OK && given && (!has_old || rowid != old_rowid)) {
+    /* a new row's rowid is checked as it goes into the table (apply) */
+    if (rc == SEALDB_OK && given && has_old && rowid != old_rowid) {
         int taken = 0;
         rc = rowid_taken(t, tb, rowid, &taken, err);
         if (rc == SEALDB_OK && taken) {
@@ -2181,21 +2224,19 @@ static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_
         rc = row_encode(t, tb, vals, &img, &end, err);
     }
     if (rc == SEALDB_OK) {
-        rc = apply(t, tb, has_old ? &old : NULL, &img, err);
+        rc = apply(t, tb, has_old ? &old : NULL, &img, given, err);
         if (rc == SEALDB_OK) {
             rc = note_change(t, tb, has_old ? &old : NULL, &img, vals, end, err);
         }
-        if (rc != SEALDB_OK) {
+        if (rc != SEALDB_OK && rc != SEALDB_ECONSTRAINT) {
             t->failed = rc;
-        } else {
+        } else if (rc == SEALDB_OK) {
             __atomic_fetch_add(&t->db->rows_written, 1, __ATOMIC_RELAXED);
             if (rowid_out) {
                 *rowid_out = rowid;
             }
         }
     }
-    free(bufs);
-    free(offs);
     return rc;
 }
 
@@ -2224,15 +2265,15 @@ int sealdb_delete(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_error 
     if (rc != SEALDB_OK) {
         return rc;
     }
-    uint32_t *offs = malloc(2 * ((size_t)tb->nindex + 1) * sizeof *offs);
-    if (!offs) {
-        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    uint32_t *offs = NULL;
+    if ((rc = change_scratch(t, tb->nindex, 0, &offs, NULL, err)) != SEALDB_OK) {
+        return rc;
     }
     row_image old = {.ent_off = offs, .ent_len = offs + tb->nindex};
     uint32_t end = 0;
     rc = old_image(t, tb, rowid, t->vals, &old, &end, err);
     if (rc == SEALDB_OK) {
-        rc = apply(t, tb, &old, NULL, err);
+        rc = apply(t, tb, &old, NULL, 0, err);
         if (rc == SEALDB_OK) {
             rc = note_change(t, tb, &old, NULL, NULL, end, err);
         }
@@ -2242,7 +2283,6 @@ int sealdb_delete(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_error 
             __atomic_fetch_add(&t->db->rows_written, 1, __ATOMIC_RELAXED);
         }
     }
-    free(offs);
     return rc;
 }
 
@@ -2279,9 +2319,9 @@ static int replay(sealdb_txn *g, const mvcc_write *w, sealdb_error *err)
         return rc;
     }
     const uint32_t nx = tb->nindex;
-    uint32_t *offs = malloc(4 * ((size_t)nx + 1) * sizeof *offs);
-    if (!offs) {
-        return error_set(err, SEALDB_ENOMEM, "out of memory");
+    uint32_t *offs = NULL;
+    if ((rc = change_scratch(g, nx, 0, &offs, NULL, err)) != SEALDB_OK) {
+        return rc;
     }
     const int64_t rowid = key_rowid(w->key);
     record_value *vals = g->vals, *ovals = g->vals + tb->ncol;
@@ -2312,12 +2352,11 @@ static int replay(sealdb_txn *g, const mvcc_write *w, sealdb_error *err)
         }
     }
     if (rc == SEALDB_OK && (has_old || w->value)) {
-        rc = apply(g, tb, has_old ? &old : NULL, w->value ? &img : NULL, err);
+        rc = apply(g, tb, has_old ? &old : NULL, w->value ? &img : NULL, 0, err);
         if (rc == SEALDB_OK) {
             __atomic_fetch_add(&g->db->rows_written, 1, __ATOMIC_RELAXED);
         }
     }
-    free(offs);
     return rc;
 }
 
