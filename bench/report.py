@@ -12,8 +12,10 @@ Used by bench/run; standard library only. Subcommands:
       line chose; every pager-suite measurement has its fields (workload
       among the pager's, ops_per_s > 0, runs >= 1, min <= ops_per_s <= max,
       ratio_to_baseline > 0); every native-suite measurement likewise (workload
-      among the native benchmark's); and each required suite has at least one
-      line.
+      among the native benchmark's); every mvcc-suite measurement likewise
+      (workload disjoint or hot10, sync full or normal, threads >= 1,
+      conflict_rate between 0 and 1); and each required suite has at least
+      one line.
 
   merge OUT FILE...
       Concatenates the suites' JSON lines into OUT and adds to every
@@ -25,8 +27,9 @@ Used by bench/run; standard library only. Subcommands:
       Prints the Markdown report of a merged file: settings, overhead per
       engine and workload, throughput, memory and file size, the project's
       targets with the measured figures, the cipher suite's throughput, the
-      native pager's costs against their baselines, and the native engine
-      against SQLite on the same file.
+      native pager's costs against their baselines, the native engine
+      against SQLite on the same file, and concurrent writers against SQLite
+      in WAL mode.
 
   plotdata FILE DIR
       Writes the data files bench/plot.gp draws (overhead.dat, ciphers.dat)
@@ -50,8 +53,16 @@ PAGER_TARGETS = {"hit": (0.5, "within 2x of a hash-table lookup"),
 NATIVE_WORKLOADS = ["lookup", "scan_rowid", "scan_index", "bulk"]
 # the least native/SQLite ratio that meets each target
 NATIVE_TARGETS = {"lookup": 3.0, "scan_rowid": 2.0, "scan_index": 2.0, "bulk": 1.0}
+# bench_mvcc (suite "mvcc"): concurrent writers against SQLite in WAL mode
+MVCC_WORKLOADS = ["disjoint", "hot10"]
+MVCC_SYNCS = ["full", "normal"]
+# the least native/SQLite ratio with MVCC_TARGET_THREADS writers, per sync;
+# and the most conflicts per attempt on disjoint keys
+MVCC_TARGETS = {"full": 3.0, "normal": 1.5}
+MVCC_TARGET_THREADS = 4
+MVCC_TARGET_CONFLICT_RATE = 0.01
 # suites whose lines are measured against a baseline of their own (not workloads)
-OWN_SUITES = ("pager", "native")
+OWN_SUITES = ("pager", "native", "mvcc")
 
 
 def load(path):
@@ -93,6 +104,11 @@ def is_pager(d):
 def is_native(d):
     """A measurement of the native engine's benchmark."""
     return d.get("suite") == "native" and d.get("op") != "settings"
+
+
+def is_mvcc(d):
+    """A measurement of the concurrent-writer benchmark."""
+    return d.get("suite") == "mvcc" and d.get("op") != "settings"
 
 
 def is_workload_settings(d):
@@ -156,6 +172,25 @@ def check_native(d):
     return throughput_problems(d, problems)
 
 
+def check_mvcc(d):
+    """Problems with one concurrent-writer measurement, as a list of strings."""
+    problems = []
+    if not isinstance(d.get("engine"), str) or not d.get("engine"):
+        problems.append("no engine")
+    if d.get("workload") not in MVCC_WORKLOADS:
+        problems.append("unknown mvcc workload %r" % d.get("workload"))
+    if d.get("sync") not in MVCC_SYNCS:
+        problems.append("unknown sync %r" % d.get("sync"))
+    if not isinstance(d.get("threads"), int) or d["threads"] < 1:
+        problems.append("threads missing or < 1")
+    if not is_number(d.get("conflict_rate")) or not 0 <= d["conflict_rate"] <= 1:
+        problems.append("conflict_rate missing or outside [0, 1]")
+    return throughput_problems(d, problems)
+
+
+OWN_CHECKS = {"pager": check_pager, "native": check_native, "mvcc": check_mvcc}
+
+
 def cmd_check(args):
     if not args:
         sys.exit("usage: report.py check FILE [--require-suite NAME]...")
@@ -179,7 +214,7 @@ def cmd_check(args):
             continue
         suites.add(d["suite"])
         if d["suite"] in OWN_SUITES:
-            check = check_pager if d["suite"] == "pager" else check_native
+            check = OWN_CHECKS[d["suite"]]
             problems = [] if d.get("op") == "settings" else check(d)
             if problems:
                 errors.append("%s: %s" % (where, "; ".join(problems)))
@@ -228,9 +263,10 @@ def cmd_check(args):
     count = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_measurement(d))
     pcount = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_pager(d))
     ncount = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_native(d))
+    mcount = sum(1 for _, d, _ in lines if isinstance(d, dict) and is_mvcc(d))
     print("report.py check: %s: %d lines well formed (%d workload measurements, %d pager "
-          "measurements, %d native measurements; suites: %s)"
-          % (path, len(lines), count, pcount, ncount, ", ".join(sorted(suites))))
+          "measurements, %d native measurements, %d mvcc measurements; suites: %s)"
+          % (path, len(lines), count, pcount, ncount, mcount, ", ".join(sorted(suites))))
 
 
 # ---- merge -----------------------------------------------------------------
@@ -441,6 +477,49 @@ def native_table(rows):
     return out
 
 
+def mvcc_table(rows):
+    """Concurrent writers against SQLite in WAL mode (suite mvcc)."""
+    ms = [d for d in rows if is_mvcc(d)]
+    if not ms:
+        return []
+    out = ["| workload | sync | threads | engine | commits/s: median (min-max) | baseline "
+           "| baseline commits/s | ratio native/SQLite (min-max) | conflict rate | avg group "
+           "| WAL syncs/commit | target |",
+           "|---|---|---:|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    engines = []
+    for d in ms:
+        if d["engine"] not in engines:
+            engines.append(d["engine"])
+
+    def order(d):
+        return (engines.index(d["engine"]), MVCC_WORKLOADS.index(d["workload"]),
+                MVCC_SYNCS.index(d["sync"]), d["threads"])
+    for d in sorted(ms, key=order):
+        targets = []
+        if d["threads"] == MVCC_TARGET_THREADS:
+            least = MVCC_TARGETS[d["sync"]]
+            targets.append(">= %gx: %s" % (least, "met" if d["ratio_to_baseline"] >= least
+                                           else "not met"))
+        if d["workload"] == "disjoint":
+            targets.append("conflicts < %g%%: %s"
+                           % (MVCC_TARGET_CONFLICT_RATE * 100,
+                              "met" if d["conflict_rate"] < MVCC_TARGET_CONFLICT_RATE
+                              else "not met"))
+        base = d.get("baseline_ops_per_s")
+        group = d.get("avg_group")
+        syncs = d.get("wal_syncs_per_commit")
+        out.append("| %s | %s | %d | %s | %s (%s-%s) | %s | %s | %.3f (%.3f-%.3f) | %.2f%% | %s "
+                   "| %s | %s |"
+                   % (d["workload"], d["sync"], d["threads"], d["engine"],
+                      fmt_ops(d["ops_per_s"]), fmt_ops(d["min"]), fmt_ops(d["max"]),
+                      d.get("baseline", "-"), fmt_ops(base) if is_number(base) else "-",
+                      d["ratio_to_baseline"], d.get("ratio_min", 0), d.get("ratio_max", 0),
+                      d["conflict_rate"] * 100, "%.2f" % group if is_number(group) else "-",
+                      "%.3f" % syncs if is_number(syncs) else "-",
+                      "; ".join(targets) or "-"))
+    return out
+
+
 def cmd_markdown(args):
     if len(args) != 2:
         sys.exit("usage: report.py markdown FILE TITLE")
@@ -515,6 +594,18 @@ def cmd_markdown(args):
                 "durability FULL. Warm caches; plain files against stock SQLite, sealed ones "
                 "against SQLite through the sealdb VFS. Ratio: native/SQLite ops (>1 faster).",
                 ""] + nt
+    mt = mvcc_table(rows)
+    if mt:
+        out += ["", "## Concurrent writers (bench_mvcc) against SQLite in WAL mode, same run",
+                "",
+                "Commits per second of N threads each committing one-row read-modify-write "
+                "transactions for a fixed time: the native engine's concurrent transactions "
+                "(sealdb_run, one shared handle, group commit) against SQLite with a "
+                "connection per thread and BEGIN IMMEDIATE, each on its own copy of the same "
+                "rows. disjoint: every thread its own key range; hot10: one transaction in "
+                "ten on a shared hot set. Ratio: native/SQLite commits (>1 faster); conflict "
+                "rate: conflicts / (commits + conflicts); avg group: transactions per WAL "
+                "append; WAL syncs per native commit.", ""] + mt
     print("\n".join(out))
 
 
