@@ -62,7 +62,6 @@ typedef struct range {
 typedef struct log_entry {
     uint64_t seq;
     keyset keys;
-    struct log_entry *next;
 } log_entry;
 
 struct mvcc_txn {
@@ -81,7 +80,9 @@ struct mvcc_txn {
     range *ranges;
     size_t nranges, capranges;
     void *user;
-    /* group commit */
+    /* group commit: its thread sleeps on cv until its group has landed,
+     * or until it heads the queue and may lead the next group */
+    pthread_cond_t cv;
     int done, result;
     mvcc_txn *next_queued;
     /* the list of active transactions */
@@ -90,11 +91,14 @@ struct mvcc_txn {
 
 struct mvcc_db {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv; /* exclusive transactions and commits waiting for one */
+    int cv_waiters;
     mvcc_hooks hooks;
     uint64_t assigned;  /* last sequence number handed out */
     uint64_t published; /* last sequence number durable and visible */
-    log_entry *log_head, *log_tail;
+    /* the commit log in sequence order: log[log_first .. log_n) */
+    log_entry **log;
+    size_t log_first, log_n, log_cap;
     mvcc_txn *active;
     mvcc_txn *queue_head, *queue_tail;
     int flushing;
@@ -238,12 +242,11 @@ void mvcc_close(mvcc_db *db)
     if (!db) {
         return;
     }
-    while (db->log_head) {
-        log_entry *e = db->log_head;
-        db->log_head = e->next;
-        set_free(&e->keys);
-        free(e);
+    for (size_t i = db->log_first; i < db->log_n; i++) {
+        set_free(&db->log[i]->keys);
+        free(db->log[i]);
     }
+    free(db->log);
     free(db->counters);
     pthread_cond_destroy(&db->cv);
     pthread_mutex_destroy(&db->mu);
@@ -252,6 +255,7 @@ void mvcc_close(mvcc_db *db)
 
 static void txn_free(mvcc_txn *t)
 {
+    pthread_cond_destroy(&t->cv);
     for (size_t i = 0; i < t->nw; i++) {
         /* row records in the clear */
         crypto_wipe((void *)t->writes[i].value, t->writes[i].value_len);
@@ -277,14 +281,13 @@ static void prune_log(mvcc_db *db)
     for (mvcc_txn *t = db->active; t; t = t->next_active) {
         oldest = t->snapshot < oldest ? t->snapshot : oldest;
     }
-    while (db->log_head && db->log_head->seq <= oldest) {
-        log_entry *e = db->log_head;
-        db->log_head = e->next;
-        if (!db->log_head) {
-            db->log_tail = NULL;
-        }
+    while (db->log_first < db->log_n && db->log[db->log_first]->seq <= oldest) {
+        log_entry *e = db->log[db->log_first++];
         set_free(&e->keys);
         free(e);
+    }
+    if (db->log_first == db->log_n) {
+        db->log_first = db->log_n = 0;
     }
 }
 
@@ -318,6 +321,7 @@ int mvcc_begin(mvcc_db *db, int kind, int serializable, mvcc_txn **out)
     if (!t) {
         return SEALDB_ENOMEM;
     }
+    pthread_cond_init(&t->cv, NULL);
     t->db = db;
     t->kind = kind;
     t->serializable = serializable && kind == MVCC_CONCURRENT;
@@ -325,7 +329,9 @@ int mvcc_begin(mvcc_db *db, int kind, int serializable, mvcc_txn **out)
     if (kind == MVCC_EXCLUSIVE) {
         /* alone among writers: no other exclusive, nothing queued or landing */
         while (db->exclusive || db->flushing || db->queue_head || db->assigned != db->published) {
+            db->cv_waiters++;
             pthread_cond_wait(&db->cv, &db->mu);
+            db->cv_waiters--;
         }
         db->exclusive = t;
     }
@@ -502,10 +508,19 @@ static int in_range(const range *r, const key *k)
 /* 0, or SEALDB_ECONFLICT with the stats counted. Under mu. */
 static int validate(mvcc_db *db, const mvcc_txn *t)
 {
-    for (const log_entry *e = db->log_head; e; e = e->next) {
-        if (e->seq <= t->snapshot) {
-            continue;
+    /* the first commit after the snapshot: a long-lived transaction keeps
+     * many older ones in the log, which a binary search skips */
+    size_t lo = db->log_first, hi = db->log_n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (db->log[mid]->seq <= t->snapshot) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
+    }
+    for (size_t at = lo; at < db->log_n; at++) {
+        const log_entry *e = db->log[at];
         for (size_t i = 0; i < e->keys.n; i++) {
             const key *k = &e->keys.keys[i];
             if (set_find(&t->written, k->space, k->bytes, k->len, k->hash) >= 0 ||
@@ -558,31 +573,44 @@ static int log_append(mvcc_db *db, const mvcc_txn *t)
             return SEALDB_ENOMEM;
         }
     }
-    if (db->log_tail) {
-        db->log_tail->next = e;
-    } else {
-        db->log_head = e;
+    if (db->log_n == db->log_cap) {
+        if (db->log_first > 0) {
+            /* slide the live entries to the front */
+            memmove(db->log, db->log + db->log_first,
+                    (db->log_n - db->log_first) * sizeof *db->log);
+            db->log_n -= db->log_first;
+            db->log_first = 0;
+        }
+        if (db->log_n == db->log_cap) {
+            const size_t cap = db->log_cap ? db->log_cap * 2 : 64;
+            log_entry **l = realloc(db->log, cap * sizeof *l);
+            if (!l) {
+                set_free(&e->keys);
+                free(e);
+                return SEALDB_ENOMEM;
+            }
+            db->log = l;
+            db->log_cap = cap;
+        }
     }
-    db->log_tail = e;
+    db->log[db->log_n++] = e;
     return SEALDB_OK;
 }
 
 /* Removes the log entries of sequence numbers first..last (a refused group). */
 static void log_remove(mvcc_db *db, uint64_t first, uint64_t last)
 {
-    log_entry **pp = &db->log_head;
-    db->log_tail = NULL;
-    while (*pp) {
-        log_entry *e = *pp;
+    size_t w = db->log_first;
+    for (size_t i = db->log_first; i < db->log_n; i++) {
+        log_entry *e = db->log[i];
         if (e->seq >= first && e->seq <= last) {
-            *pp = e->next;
             set_free(&e->keys);
             free(e);
         } else {
-            db->log_tail = e;
-            pp = &e->next;
+            db->log[w++] = e;
         }
     }
+    db->log_n = w;
 }
 
 int mvcc_commit(mvcc_txn *t)
@@ -600,7 +628,9 @@ int mvcc_commit(mvcc_txn *t)
     }
     /* an exclusive transaction owns the commit path while it lives */
     while (db->exclusive && db->exclusive != t) {
+        db->cv_waiters++;
         pthread_cond_wait(&db->cv, &db->mu);
+        db->cv_waiters--;
     }
     int rc = validate(db, t);
     if (rc == SEALDB_OK) {
@@ -622,8 +652,8 @@ int mvcc_commit(mvcc_txn *t)
     db->queue_tail = t;
     db->stats.queued++;
     while (!t->done) {
-        if (db->flushing) {
-            pthread_cond_wait(&db->cv, &db->mu);
+        if (db->flushing || db->queue_head != t) {
+            pthread_cond_wait(&t->cv, &db->mu);
             continue;
         }
         /* lead a group: everything queued so far */
@@ -659,12 +689,23 @@ int mvcc_commit(mvcc_txn *t)
             db->stats.failed_groups++;
             log_remove(db, first, last);
         }
+        /* wake exactly who has something to do: the group's members, the
+         * head of the queue (it leads next), and those waiting for the
+         * commit path to be free */
         for (int i = 0; i < n; i++) {
             batch[i]->done = 1;
             batch[i]->result = arc;
+            if (batch[i] != t) {
+                pthread_cond_signal(&batch[i]->cv);
+            }
         }
         db->flushing = 0;
-        pthread_cond_broadcast(&db->cv);
+        if (db->queue_head) {
+            pthread_cond_signal(&db->queue_head->cv);
+        }
+        if (db->cv_waiters) {
+            pthread_cond_broadcast(&db->cv);
+        }
     }
     rc = t->result;
     unlink_active(db, t);

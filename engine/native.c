@@ -726,13 +726,15 @@ int sealdb_run(sealdb_db *db, int kind, int max_attempts, int (*fn)(sealdb_txn *
         return error_set(err, SEALDB_EINVAL, "db and fn must not be NULL, max_attempts >= 0");
     }
     uint64_t seed = 0;
-    if (sealdb_random_bytes(&seed, sizeof seed) != SEALDB_OK) {
-        seed = (uint64_t)(uintptr_t)&seed;
-    }
     int rc = SEALDB_ECONFLICT;
     const int attempts = max_attempts ? max_attempts : 100;
     for (int attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0) {
+            /* the pauses are spread at random (seeded at the first retry:
+             * most runs never need it) */
+            if (attempt == 1 && sealdb_random_bytes(&seed, sizeof seed) != SEALDB_OK) {
+                seed = (uint64_t)(uintptr_t)&seed;
+            }
             mvcc_count_retry(db->mv);
             mvcc_backoff(&seed, attempt);
         }
