@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "bench_mvcc.h"
+#include "bench_util.h"
 #include "sealdb.h"
 
 #define MAX_RUNS 50
@@ -111,29 +112,6 @@ typedef struct options {
     char dir[440];
 } options;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median_of(const double *v, int n, double *min, double *max)
-{
-    double sorted[MAX_RUNS];
-    memcpy(sorted, v, sizeof(double) * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof(double), compare_double);
-    *min = sorted[0];
-    *max = sorted[n - 1];
-    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
 /* xorshift64: each thread has its own state. */
 static uint64_t rnd(uint64_t *state, uint64_t n)
 {
@@ -147,16 +125,6 @@ static void die(const char *what, const char *msg)
 {
     fprintf(stderr, "bench_mvcc: %s: %s\n", what, msg);
     exit(1);
-}
-
-static void remove_db(const char *path)
-{
-    char p[600];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
 }
 
 static sealdb_sqlite_config keys_of(const engine *e)
@@ -221,11 +189,11 @@ static int64_t pick_row(worker *w)
 static void worker_loop(worker *w, int (*body)(worker *w, int64_t id))
 {
     pthread_barrier_wait(&w->m->start);
-    w->began = now();
+    w->began = bench_now();
     const double deadline = w->began + w->m->seconds;
     for (;;) {
         const int got = body(w, pick_row(w));
-        const double t = now();
+        const double t = bench_now();
         if (got < 0) {
             break;
         }
@@ -508,7 +476,7 @@ static void row_pad(long i, char *pad)
 /* A file of `rows` rows made by SQLite (the VFS for sealed): v = 0. */
 static void make_db(const engine *e, const char *path, long rows)
 {
-    remove_db(path);
+    bench_remove_db(path);
     sqlite3 *db = sql_open(e, path);
     char sql[120];
     snprintf(sql, sizeof sql, "PRAGMA page_size=%d; PRAGMA journal_mode=WAL", PAGE_SIZE);
@@ -539,13 +507,13 @@ static void print_result(const options *o, const engine *e, int w, int s, int th
                          const result *r)
 {
     double mn, mx, rmn, rmx, bmn, bmx;
-    const double med = median_of(r->ops, r->n, &mn, &mx);
+    const double med = bench_median(r->ops, r->n, &mn, &mx);
     double ratio[MAX_RUNS];
     for (int i = 0; i < r->n; i++) {
         ratio[i] = r->base[i] > 0 ? r->ops[i] / r->base[i] : 0;
     }
-    const double rmed = median_of(ratio, r->n, &rmn, &rmx);
-    const double bmed = median_of(r->base, r->n, &bmn, &bmx);
+    const double rmed = bench_median(ratio, r->n, &rmn, &rmx);
+    const double bmed = bench_median(r->base, r->n, &bmn, &bmx);
     const double conflict_rate =
         r->commits + r->conflicts ? (double)r->conflicts / (double)(r->commits + r->conflicts) : 0;
     const double avg_group = r->groups ? (double)r->grouped / (double)r->groups : 0;
@@ -747,9 +715,9 @@ int bench_mvcc_main(int argc, char **argv)
     for (int e = 0; e < N_ENGINES; e++) {
         char path[600];
         path_of(&o, engines[e].name, path, sizeof path);
-        remove_db(path);
+        bench_remove_db(path);
         path_of(&o, engines[e].base, path, sizeof path);
-        remove_db(path);
+        bench_remove_db(path);
     }
     rmdir(o.dir);
     return 0;

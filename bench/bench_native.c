@@ -44,9 +44,10 @@
 #include <unistd.h>
 
 #include "bench_native.h"
+#include "bench_util.h"
 #include "sealdb.h"
 
-#define MAX_RUNS 50
+#define MAX_RUNS 50 /* at most BENCH_MAX_RUNS */
 #define PAGE_SIZE 4096
 #define CACHE_PAGES 32768 /* 128 MiB: the whole file of 100k rows many times over */
 
@@ -86,29 +87,6 @@ typedef struct options {
     char dir[440];
 } options;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median_of(const double *v, int n, double *min, double *max)
-{
-    double sorted[MAX_RUNS];
-    memcpy(sorted, v, sizeof(double) * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof(double), compare_double);
-    *min = sorted[0];
-    *max = sorted[n - 1];
-    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(uint64_t n)
 {
@@ -122,16 +100,6 @@ static void die(const char *what, const char *msg)
 {
     fprintf(stderr, "bench_native: %s: %s\n", what, msg);
     exit(1);
-}
-
-static void remove_db(const char *path)
-{
-    char p[600];
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
 }
 
 /* ---- the rows ------------------------------------------------------------------------------ */
@@ -257,7 +225,7 @@ static double sql_lookups(const engine *e, const char *path, const int64_t *ids,
     sqlite3_stmt *st = sql_prepare(db, "SELECT * FROM t WHERE rowid = ?");
     sql_exec(db, "BEGIN");
     uint64_t acc = 0;
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long i = 0; i < n; i++) {
         sqlite3_bind_int64(st, 1, ids[i]);
         if (sqlite3_step(st) != SQLITE_ROW) {
@@ -266,7 +234,7 @@ static double sql_lookups(const engine *e, const char *path, const int64_t *ids,
         acc += sql_touch(st);
         sqlite3_reset(st);
     }
-    const double t = now() - t0;
+    const double t = bench_now() - t0;
     sql_exec(db, "COMMIT");
     sink = acc;
     sqlite3_finalize(st);
@@ -285,7 +253,7 @@ static double sql_scans(const engine *e, const char *path, const int64_t *from, 
     sql_exec(db, "BEGIN");
     uint64_t acc = 0;
     long rows = 0;
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long i = 0; i < scans; i++) {
         sqlite3_bind_int64(st, 1, from[i]);
         sqlite3_bind_int64(st, 2, from[i] + len - 1);
@@ -295,7 +263,7 @@ static double sql_scans(const engine *e, const char *path, const int64_t *from, 
         }
         sqlite3_reset(st);
     }
-    const double t = now() - t0;
+    const double t = bench_now() - t0;
     sql_exec(db, "COMMIT");
     sink = acc;
     if (rows != scans * len) {
@@ -308,17 +276,17 @@ static double sql_scans(const engine *e, const char *path, const int64_t *from, 
 
 static double sql_bulk(const engine *e, const char *path, long rows)
 {
-    remove_db(path);
+    bench_remove_db(path);
     sqlite3 *db = sql_open_tuned(e, path, 1);
     sql_exec(db, schema);
     sql_exec(db, schema_index);
-    const double t0 = now();
+    const double t0 = bench_now();
     sql_exec(db, "BEGIN");
     sql_insert_rows(db, 1, rows, rows);
     sql_exec(db, "COMMIT");
-    const double t = now() - t0;
+    const double t = bench_now() - t0;
     sqlite3_close(db);
-    remove_db(path);
+    bench_remove_db(path);
     return (double)rows / t;
 }
 
@@ -406,7 +374,7 @@ static double native_lookups(const engine *e, const char *path, const int64_t *i
     sealdb_stats before, after;
     sealdb_get_stats(db, &before);
     uint64_t acc = 0;
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long i = 0; i < n; i++) {
         sealdb_value v[4];
         if (sealdb_get(t, tbl, ids[i], v, 4, &err) != SEALDB_OK) {
@@ -414,7 +382,7 @@ static double native_lookups(const engine *e, const char *path, const int64_t *i
         }
         acc += native_touch(v);
     }
-    const double el = now() - t0;
+    const double el = bench_now() - t0;
     sealdb_get_stats(db, &after);
     last_misses = after.cache_misses - before.cache_misses;
     sink = acc;
@@ -442,7 +410,7 @@ static double native_scans(const engine *e, const char *path, const int64_t *fro
     sealdb_get_stats(db, &before);
     uint64_t acc = 0;
     long rows = 0;
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long i = 0; i < scans; i++) {
         const sealdb_value key = {.type = SEALDB_INTEGER, .i = from[i]};
         sealdb_cursor_seek(c, &key, 1, SEALDB_SEEK_GE, &err);
@@ -456,7 +424,7 @@ static double native_scans(const engine *e, const char *path, const int64_t *fro
             sealdb_cursor_next(c, &err);
         }
     }
-    const double el = now() - t0;
+    const double el = bench_now() - t0;
     sealdb_get_stats(db, &after);
     last_misses = after.cache_misses - before.cache_misses;
     sink = acc;
@@ -471,7 +439,7 @@ static double native_scans(const engine *e, const char *path, const int64_t *fro
 
 static double native_bulk(const engine *e, const char *path, long rows)
 {
-    remove_db(path);
+    bench_remove_db(path);
     sealdb_db *db = native_open(e, path, 1);
     sealdb_txn *t = NULL;
     sealdb_error err;
@@ -481,7 +449,7 @@ static double native_bulk(const engine *e, const char *path, long rows)
         die("schema", err.message);
     }
     char b[81];
-    const double t0 = now();
+    const double t0 = bench_now();
     if (sealdb_begin(db, SEALDB_TXN_WRITE, &t, &err) != SEALDB_OK) {
         die("begin", err.message);
     }
@@ -501,9 +469,9 @@ static double native_bulk(const engine *e, const char *path, long rows)
     if (sealdb_commit(t, &err) != SEALDB_OK) {
         die("commit", err.message);
     }
-    const double el = now() - t0;
+    const double el = bench_now() - t0;
     native_close(db);
-    remove_db(path);
+    bench_remove_db(path);
     return (double)rows / el;
 }
 
@@ -512,7 +480,7 @@ static double native_bulk(const engine *e, const char *path, long rows)
 /* The file both sides read: written once by SQLite (the VFS for sealed). */
 static void make_db(const engine *e, const char *path, long rows)
 {
-    remove_db(path);
+    bench_remove_db(path);
     sqlite3 *db = sql_open_tuned(e, path, 0);
     sql_exec(db, schema);
     sql_exec(db, schema_index);
@@ -598,13 +566,13 @@ static int wanted(const options *o, int w)
 static void print_result(const options *o, const engine *e, int w, const result *r)
 {
     double mn, mx, rmn, rmx, bmn, bmx;
-    const double med = median_of(r->ops, r->n, &mn, &mx);
+    const double med = bench_median(r->ops, r->n, &mn, &mx);
     double ratio[MAX_RUNS];
     for (int i = 0; i < r->n; i++) {
         ratio[i] = r->ops[i] / r->base[i];
     }
-    const double rmed = median_of(ratio, r->n, &rmn, &rmx);
-    const double bmed = median_of(r->base, r->n, &bmn, &bmx);
+    const double rmed = bench_median(ratio, r->n, &rmn, &rmx);
+    const double bmed = bench_median(r->base, r->n, &bmn, &bmx);
     const int met = rmed >= targets[w];
     if (o->json) {
         printf("{\"suite\":\"native\",\"engine\":\"%s\",\"workload\":\"%s\",\"ops_per_s\":%.0f,"
@@ -728,7 +696,7 @@ int bench_native_main(int argc, char **argv)
     for (int e = 0; e < N_ENGINES; e++) {
         char path[600];
         snprintf(path, sizeof path, "%s/%s.db", o.dir, engines[e].name);
-        remove_db(path);
+        bench_remove_db(path);
     }
     rmdir(o.dir);
     return 0;

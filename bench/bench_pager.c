@@ -39,10 +39,11 @@
 #include <unistd.h>
 
 #include "bench_pager.h"
+#include "bench_util.h"
 #include "crypto.h"
 #include "pager.h"
 
-#define MAX_RUNS 50
+#define MAX_RUNS 50 /* at most BENCH_MAX_RUNS */
 #define PAGE_SIZE 4096
 
 static const uint8_t bench_key[32] = {0x42, 0x13, 0x37, 0x99, 1,  2,  3,  4,  5,  6,  7,
@@ -67,29 +68,6 @@ typedef struct result {
     long count; /* operations per run */
     uint32_t pages_per_op;
 } result;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median_of(const double *v, int n, double *min, double *max)
-{
-    double sorted[MAX_RUNS];
-    memcpy(sorted, v, sizeof(double) * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof(double), compare_double);
-    *min = sorted[0];
-    *max = sorted[n - 1];
-    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static uint32_t rnd(uint32_t n)
@@ -122,16 +100,6 @@ static void die(const char *what, const sealdb_error *err)
     exit(1);
 }
 
-static void remove_db(const char *path)
-{
-    char p[2048];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
-
 static pager *open_db(const char *path, seal_ctx *ctx, uint32_t cache, pager_durability d,
                       int create)
 {
@@ -151,7 +119,7 @@ static pager *open_db(const char *path, seal_ctx *ctx, uint32_t cache, pager_dur
 /* A database of `pages` pages of varied bytes, checkpointed into the file. */
 static void make_db(const char *path, seal_ctx *ctx, uint32_t pages)
 {
-    remove_db(path);
+    bench_remove_db(path);
     pager *p = open_db(path, ctx, 256, PAGER_SYNC_OFF, 1);
     sealdb_error err;
     for (uint32_t done = 1; done < pages;) {
@@ -206,7 +174,7 @@ static double pager_gets_per(pager *p, const uint32_t *seq, long n, long per)
     if (!per) {
         pager_snapshot_begin(p, &s, NULL);
     }
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long at = 0; at < n;) {
         const long end = per && at + per < n ? at + per : n;
         if (per) {
@@ -227,7 +195,7 @@ static double pager_gets_per(pager *p, const uint32_t *seq, long n, long per)
         }
         at = end;
     }
-    const double t = now() - t0;
+    const double t = bench_now() - t0;
     if (!per) {
         pager_snapshot_end(s);
     }
@@ -284,13 +252,13 @@ static double table_lookups(uint32_t pages, const uint32_t *seq, long n, const u
     }
     uintptr_t acc = 0, dep = 0;
     const uintptr_t mask = zero_mask;
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long i = 0; i < n; i++) {
         const uintptr_t d = (uintptr_t)table_find(&t, seq[i] ^ (uint32_t)dep);
         dep = d & mask;
         acc += d;
     }
-    const double el = now() - t0;
+    const double el = bench_now() - t0;
     sink = acc;
     free(t.keys);
     free(t.vals);
@@ -346,7 +314,7 @@ static double pread_unseal(const char *path, seal_ctx *ctx, const uint32_t *seq,
         exit(1);
     }
     uint8_t *buf = malloc(PAGE_SIZE);
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long i = 0; i < n; i++) {
         if (pread(fd, buf, PAGE_SIZE, (off_t)(seq[i] - 1) * PAGE_SIZE) != PAGE_SIZE ||
             (ctx && unseal_page(ctx, buf, PAGE_SIZE, seq[i]) != SEALDB_OK)) {
@@ -354,7 +322,7 @@ static double pread_unseal(const char *path, seal_ctx *ctx, const uint32_t *seq,
             exit(1);
         }
     }
-    const double t = now() - t0;
+    const double t = bench_now() - t0;
     free(buf);
     close(fd);
     return (double)n / t;
@@ -404,7 +372,7 @@ static void bench_misses(const options *o, result *r, int run)
         free(seq_p);
         free(seq_b);
         seal_ctx_close(ctx);
-        remove_db(path);
+        bench_remove_db(path);
     }
 }
 
@@ -423,7 +391,7 @@ static double commits(const char *path, seal_ctx *ctx, uint32_t pages, pager_dur
     pager *p = open_db(path, ctx, pages + 64, d, 0);
     sealdb_error err;
     const uint32_t usable = pager_usable_size(p);
-    const double t0 = now();
+    const double t0 = bench_now();
     for (long i = 0; i < n; i++) {
         pager_batch *b;
         pager_begin(p, &b, NULL);
@@ -438,7 +406,7 @@ static double commits(const char *path, seal_ctx *ctx, uint32_t pages, pager_dur
             die("commit", &err);
         }
     }
-    const double t = now() - t0;
+    const double t = bench_now() - t0;
     pager_close(p, NULL);
     return (double)n / t;
 }
@@ -471,7 +439,7 @@ static void bench_commits(const options *o, result r[N_COMMIT][3][3], int run)
     }
     for (int c = 0; c < N_COMMIT; c++) {
         seal_ctx_close(ctx[c]);
-        remove_db(path[c]);
+        bench_remove_db(path[c]);
     }
 }
 
@@ -481,14 +449,14 @@ static void bench_commits(const options *o, result r[N_COMMIT][3][3], int run)
 static void print_result(const options *o, const result *r, const char *target)
 {
     double mn, mx, rmn, rmx;
-    const double med = median_of(r->ops, r->n, &mn, &mx);
+    const double med = bench_median(r->ops, r->n, &mn, &mx);
     double ratio[MAX_RUNS];
     for (int i = 0; i < r->n; i++) {
         ratio[i] = r->ops[i] / r->base[i];
     }
-    const double rmed = median_of(ratio, r->n, &rmn, &rmx);
+    const double rmed = bench_median(ratio, r->n, &rmn, &rmx);
     double bmn, bmx;
-    const double bmed = median_of(r->base, r->n, &bmn, &bmx);
+    const double bmed = bench_median(r->base, r->n, &bmn, &bmx);
     if (o->json) {
         printf("{\"suite\":\"pager\",\"engine\":\"%s\",\"workload\":\"%s\",\"ops_per_s\":%.0f,"
                "\"runs\":%d,\"min\":%.0f,\"max\":%.0f,\"ratio_to_baseline\":%.4f,"
@@ -658,7 +626,7 @@ int bench_pager_main(int argc, char **argv)
     }
     char hitpath[600];
     snprintf(hitpath, sizeof hitpath, "%s/hit.db", o.dir);
-    remove_db(hitpath);
+    bench_remove_db(hitpath);
     rmdir(o.dir);
     return 0;
 }

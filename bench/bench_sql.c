@@ -20,6 +20,7 @@
  *    "ops_per_s":...,"runs":5,"min":...,"max":...,"ratio_to_baseline":0.93}
  */
 #include "bench_sql.h"
+#include "bench_util.h"
 
 #include <sqlite3.h>
 #include <stdint.h>
@@ -47,13 +48,6 @@ typedef struct settings {
     int json;
     char dir[256];
 } settings;
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -136,7 +130,7 @@ static double run_bulk(const engine *e, const settings *s, const char *path)
         return -1;
     }
     uint64_t r = 42;
-    const double t0 = now_s();
+    const double t0 = bench_now();
     int rc = SQLITE_OK;
     for (int i = 1; i <= s->rows && rc == SQLITE_OK; i++) {
         if (i % 10000 == 1) {
@@ -155,7 +149,7 @@ static double run_bulk(const engine *e, const settings *s, const char *path)
             rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
         }
     }
-    const double t = now_s() - t0;
+    const double t = bench_now() - t0;
     check(db, rc, "insert");
     sqlite3_finalize(ins);
     sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
@@ -180,7 +174,7 @@ static double run_lookup(const engine *e, const settings *s, const char *path, i
     uint64_t r = 1000 + (uint64_t)run; /* same keys for every engine in a run */
     volatile int64_t sink = 0;
     int found = 0;
-    const double t0 = now_s();
+    const double t0 = bench_now();
     for (int i = 0; i < s->lookups; i++) {
         sqlite3_bind_int(q, 1, (int)(rng_next(&r) % (uint64_t)s->rows) + 1);
         if (sqlite3_step(q) == SQLITE_ROW) {
@@ -189,7 +183,7 @@ static double run_lookup(const engine *e, const settings *s, const char *path, i
         }
         sqlite3_reset(q);
     }
-    const double t = now_s() - t0;
+    const double t = bench_now() - t0;
     (void)sink;
     sqlite3_finalize(q);
     sqlite3_close(db);

@@ -63,6 +63,7 @@
 #define _GNU_SOURCE
 
 #include "workloads.h"
+#include "bench_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -153,13 +154,6 @@ typedef struct cell {
 } cell;
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -422,7 +416,7 @@ static int wl_bulk(const wl_engine *e, const settings *s, const char *path, outc
         for (long i = 0; i < n; i++) {
             a[i] = make_row(first + i, text + i * TEXT_BYTES);
         }
-        const double t0 = now_s();
+        const double t0 = bench_now();
         ok = wl_exec(db, "BEGIN", e->name) == 0;
         for (long i = 0; ok && i < n; i++) {
             sqlite3_bind_int64(ins, 1, first + i);
@@ -432,7 +426,7 @@ static int wl_bulk(const wl_engine *e, const settings *s, const char *path, outc
             sqlite3_reset(ins);
         }
         ok = ok && wl_exec(db, "COMMIT", e->name) == 0;
-        timed += now_s() - t0;
+        timed += bench_now() - t0;
     }
     free(a);
     if (!ok) {
@@ -478,9 +472,9 @@ static int wl_scan_full(const wl_engine *e, const settings *s, const char *path,
     if (!db || prepare(db, "SELECT sum(a), sum(length(b)), count(*) FROM t", &q, e)) {
         return fail(db, q, NULL);
     }
-    const double t0 = now_s();
+    const double t0 = bench_now();
     const int rc = sqlite3_step(q);
-    const double t = now_s() - t0;
+    const double t = bench_now() - t0;
     if (rc != SQLITE_ROW || sqlite3_column_int64(q, 0) != want_a ||
         sqlite3_column_int64(q, 1) != (sqlite3_int64)s->rows * TEXT_BYTES ||
         sqlite3_column_int64(q, 2) != s->rows) {
@@ -500,7 +494,7 @@ static double lookups(const wl_engine *e, sqlite3 *db, sqlite3_stmt *q, const se
     uint64_t r = RUN_SEED + (uint64_t)run;
     volatile sqlite3_int64 sink = 0;
     long bad = 0;
-    const double t0 = now_s();
+    const double t0 = bench_now();
     for (long i = 0; i < n; i++) {
         sqlite3_bind_int64(q, 1, (sqlite3_int64)(rng_next(&r) % (uint64_t)s->rows) + 1);
         if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 1) == TEXT_BYTES) {
@@ -510,7 +504,7 @@ static double lookups(const wl_engine *e, sqlite3 *db, sqlite3_stmt *q, const se
         }
         sqlite3_reset(q);
     }
-    const double t = now_s() - t0;
+    const double t = bench_now() - t0;
     (void)sink;
     if (bad) {
         fprintf(stderr, "%s: %ld of %ld lookups did not find their row (%s)\n", e->name, bad, n,
@@ -560,7 +554,7 @@ static int wl_scan_range(const wl_engine *e, const settings *s, const char *path
     uint64_t r = RUN_SEED * 2 + (uint64_t)run;
     volatile sqlite3_int64 sink = 0;
     int ok = 1;
-    const double t0 = now_s();
+    const double t0 = bench_now();
     for (long i = 0; ok && i < s->ranges; i++) {
         const sqlite3_int64 lo =
             (sqlite3_int64)(rng_next(&r) % (uint64_t)(s->rows - s->range_rows + 1)) + 1;
@@ -571,7 +565,7 @@ static int wl_scan_range(const wl_engine *e, const settings *s, const char *path
         sink += sqlite3_column_int64(q, 0);
         sqlite3_reset(q);
     }
-    const double t = now_s() - t0;
+    const double t = bench_now() - t0;
     (void)sink;
     if (!ok) {
         fprintf(stderr, "%s: range scan returned wrong sums (%s)\n", e->name, sqlite3_errmsg(db));
@@ -597,14 +591,14 @@ static int wl_write(const wl_engine *e, const settings *s, const char *path, int
     uint64_t r = RUN_SEED * 3 + (uint64_t)run * 2 + (uint64_t)full;
     int ok = 1;
     long done = 0;
-    const double t0 = now_s();
+    const double t0 = bench_now();
     double t = 0;
     while (ok && done < n && t < s->write_cap_s) {
         sqlite3_bind_int64(u, 1, (sqlite3_int64)(rng_next(&r) % (uint64_t)s->rows) + 1);
         ok = sqlite3_step(u) == SQLITE_DONE && sqlite3_changes(db) == 1;
         sqlite3_reset(u);
         done++;
-        t = now_s() - t0;
+        t = bench_now() - t0;
     }
     if (!ok) {
         fprintf(stderr, "%s: update failed: %s\n", e->name, sqlite3_errmsg(db));
@@ -627,7 +621,7 @@ static int wl_mix(const wl_engine *e, const settings *s, const char *path, int r
     uint64_t r = RUN_SEED * 4 + (uint64_t)run;
     volatile sqlite3_int64 sink = 0;
     int ok = 1;
-    const double t0 = now_s();
+    const double t0 = bench_now();
     for (long i = 0; ok && i < s->mix_ops; i++) {
         if (i % MIX_TX_OPS == 0) {
             ok = wl_exec(db, "BEGIN", e->name) == 0;
@@ -647,7 +641,7 @@ static int wl_mix(const wl_engine *e, const settings *s, const char *path, int r
             ok = wl_exec(db, "COMMIT", e->name) == 0;
         }
     }
-    const double t = now_s() - t0;
+    const double t = bench_now() - t0;
     (void)sink;
     if (!ok) {
         fprintf(stderr, "%s: mixed workload failed: %s\n", e->name, sqlite3_errmsg(db));
@@ -1103,7 +1097,7 @@ int wl_main(int argc, char **argv, const wl_program *p)
     }
     print_settings(p, &s, sel, n);
     int failed = 0;
-    const double t_start = now_s();
+    const double t_start = bench_now();
     for (int run = 0; run < s.runs && !failed; run++) {
         for (int j = 0; j < WL_NUM_WORKLOADS && !failed; j++) {
             const int w = exec_order[j];
@@ -1111,7 +1105,7 @@ int wl_main(int argc, char **argv, const wl_program *p)
                 continue;
             }
             fprintf(stderr, "%s: run %d/%d, %s (%.0f s so far)\n", p->name, run + 1, s.runs,
-                    wl_workload_names[w], now_s() - t_start);
+                    wl_workload_names[w], bench_now() - t_start);
             for (int k = 0; k < n && !failed; k++) {
                 const int i = (k + run) % n; /* rotate the order run by run */
                 const wl_engine *e = sel[i];
