@@ -115,10 +115,7 @@ typedef struct options {
 /* xorshift64: each thread has its own state. */
 static uint64_t rnd(uint64_t *state, uint64_t n)
 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    return *state % n;
+    return bench_xorshift(state) % n;
 }
 
 static void die(const char *what, const char *msg)

@@ -90,10 +90,7 @@ typedef struct options {
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(uint64_t n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state % n;
+    return bench_xorshift(&rng_state) % n;
 }
 
 static void die(const char *what, const char *msg)

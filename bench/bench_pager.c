@@ -72,10 +72,7 @@ typedef struct result {
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static uint32_t rnd(uint32_t n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state % n);
+    return (uint32_t)(bench_xorshift(&rng_state) % n);
 }
 
 static seal_ctx *make_ctx(sealdb_cipher_id cipher)
