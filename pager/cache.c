@@ -18,9 +18,14 @@
  * Invariants:
  * - A version's data and slot change only under its stripe's mutex, and only
  *   while it is not lent out (its slot's lend count is 0); a lent page's
- *   bytes never change. The counts live in one dense array, not in the
- *   versions: a hit's atomic increment and decrement then hit a line the CPU
- *   has at hand. A version being read in (loading > 0) stays allocated.
+ *   bytes never change. The counts live per slot, in the slot's lend word
+ *   with its generation (pager_int.h, slot_meta), not in the versions. A
+ *   version being read in (loading > 0) stays allocated.
+ * - A slot's generation moves whenever it stops holding its version; the
+ *   hint (read without locks) names a slot and a generation, so a stale hint
+ *   is seen as one. An evicted slot waits in limbo until a check finds no
+ *   reader's hazard on it (pager.c): a reader may show a slot's bytes
+ *   without lending it, and they must not change under it.
  * - owner[slot] is cleared only under the pool mutex and set (atomically)
  *   while the version's stripe is locked; a version is freed only after its
  *   slot was given back under the pool mutex, so the evictor, holding that
@@ -56,14 +61,29 @@ int cache_init(page_cache *c, uint32_t page_size, uint32_t nslots)
 #endif
     c->arena = arena;
     c->owner = calloc(nslots, sizeof *c->owner);
-    c->lent = calloc(nslots, sizeof *c->lent);
+    c->meta = aligned_alloc(sizeof *c->meta, sizeof *c->meta * nslots);
+    uint32_t hint_n = 1024;
+    while (hint_n < 2 * nslots) {
+        hint_n <<= 1;
+    }
+    c->hint = calloc(hint_n, sizeof *c->hint);
+    c->hmask = hint_n - 1;
     c->ref = calloc(nslots, 1);
     c->free_slots = malloc(sizeof *c->free_slots * nslots);
+    c->limbo = malloc(sizeof *c->limbo * nslots);
+    c->limbo_mark = calloc(nslots, 1);
     uint32_t per = 16;
     while (per < nslots / PAGER_STRIPES) {
         per <<= 1;
     }
-    int ok = c->owner && c->lent && c->ref && c->free_slots;
+    int ok = c->owner && c->meta && c->hint && c->ref && c->free_slots && c->limbo && c->limbo_mark;
+    for (uint32_t i = 0; i < nslots && ok; i++) {
+        slot_meta *m = &c->meta[i];
+        memset(m, 0, sizeof *m);
+        m->face.slot = (int32_t)i;
+        m->face.data = cache_slot_data(c, (int32_t)i);
+        m->face.lent = &m->lw;
+    }
     for (int i = 0; i < PAGER_STRIPES && ok; i++) {
         stripe *s = &c->stripes[i];
         pthread_mutex_init(&s->mu, NULL);
@@ -118,11 +138,17 @@ void cache_destroy(page_cache *c)
         c->arena = NULL;
     }
     free(c->owner);
-    free(c->lent);
+    free(c->meta);
+    free(c->hint);
     free(c->ref);
     free(c->free_slots);
+    free(c->limbo);
+    free(c->limbo_mark);
+    c->limbo = NULL;
+    c->limbo_mark = NULL;
     c->owner = NULL;
-    c->lent = NULL;
+    c->meta = NULL;
+    c->hint = NULL;
     c->ref = NULL;
     c->free_slots = NULL;
     pthread_mutex_destroy(&c->mu);
@@ -239,7 +265,54 @@ static void rec_drop_if_empty(stripe *s, page_rec *r)
     }
 }
 
-int32_t cache_slot_alloc(page_cache *c)
+/* Evicts the version in slot i if it is neither lent out nor used since the
+ * hand last passed (pool locked): 1 when the slot is free of it. */
+static int evict(page_cache *c, uint32_t i)
+{
+    pager_page *v = __atomic_load_n(&c->owner[i], __ATOMIC_ACQUIRE);
+    if (!v) {
+        return 0; /* being filled, or waiting in limbo */
+    }
+    if (__atomic_load_n(&c->ref[i], __ATOMIC_RELAXED)) {
+        __atomic_store_n(&c->ref[i], 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    uint64_t *lw = &c->meta[i].lw;
+    uint64_t w = __atomic_load_n(lw, __ATOMIC_RELAXED);
+    if (lend_count(w)) {
+        return 0; /* lent out (checked again below) */
+    }
+    stripe *s = cache_stripe(c, v->pgno);
+    if (pthread_mutex_trylock(&s->mu) != 0) {
+        return 0;
+    }
+    /* from a count of 0 only: a lock-free reader's lend and this eviction
+     * cannot both succeed (slot_meta); sequentially consistent, for the
+     * hazards' check (cache_slot_alloc) */
+    const int won =
+        __atomic_compare_exchange_n(lw, &w, w + LEND_GEN, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    if (won) {
+        __atomic_store_n(&c->owner[i], NULL, __ATOMIC_RELAXED);
+        v->slot = -1;
+        v->data = NULL;
+        v->lent = NULL;
+        c->evictions++;
+        c->used--;
+        if (v->tag == 0) {
+            /* the file's copy costs memory only while cached */
+            page_rec *r = cache_rec(s, v->pgno);
+            if (r && r->db == v && v->loading == 0) {
+                r->db = NULL;
+                page_release(s, v);
+                rec_drop_if_empty(s, r);
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return won;
+}
+
+int32_t cache_slot_alloc(page_cache *c, cache_hazards_fn hazards, void *arg)
 {
     pthread_mutex_lock(&c->mu);
     int32_t slot = -1;
@@ -248,43 +321,42 @@ int32_t cache_slot_alloc(page_cache *c)
     } else if (c->fresh < c->nslots) {
         slot = (int32_t)c->fresh++;
     } else {
-        for (uint32_t n = 0; n < 2 * c->nslots && slot < 0; n++) {
-            const uint32_t i = c->hand;
-            c->hand = i + 1 == c->nslots ? 0 : i + 1;
-            pager_page *v = __atomic_load_n(&c->owner[i], __ATOMIC_ACQUIRE);
-            if (!v) {
-                continue; /* being filled */
-            }
-            if (__atomic_load_n(&c->ref[i], __ATOMIC_RELAXED)) {
-                __atomic_store_n(&c->ref[i], 0, __ATOMIC_RELAXED);
-                continue;
-            }
-            if (__atomic_load_n(&c->lent[i], __ATOMIC_RELAXED)) {
-                continue; /* lent out (checked again under the stripe's lock) */
-            }
-            stripe *s = cache_stripe(c, v->pgno);
-            if (pthread_mutex_trylock(&s->mu) != 0) {
-                continue;
-            }
-            if (__atomic_load_n(&c->lent[i], __ATOMIC_ACQUIRE) == 0) {
-                __atomic_store_n(&c->owner[i], NULL, __ATOMIC_RELAXED);
-                v->slot = -1;
-                v->data = NULL;
-                v->lent = NULL;
-                c->evictions++;
-                c->used--;
-                slot = (int32_t)i;
-                if (v->tag == 0) {
-                    /* the file's copy costs memory only while cached */
-                    page_rec *r = cache_rec(s, v->pgno);
-                    if (r && r->db == v && v->loading == 0) {
-                        r->db = NULL;
-                        page_release(s, v);
-                        rec_drop_if_empty(s, r);
-                    }
+        /* A batch of victims goes to limbo; a slot leaves it only once no
+         * reader shows it through a hazard handle (pager.c), which the
+         * check costs per batch, not per slot. */
+        const uint32_t batch = 1 + (c->nslots / 256 < 15 ? c->nslots / 256 : 15);
+        for (uint32_t n = 0; n < 2 * c->nslots && !c->nfree;) {
+            uint32_t got = 0;
+            for (; n < 2 * c->nslots && got < batch; n++) {
+                const uint32_t i = c->hand;
+                c->hand = i + 1 == c->nslots ? 0 : i + 1;
+                if (evict(c, i)) {
+                    c->limbo[c->nlimbo++] = i;
+                    c->limbo_mark[i] = LIMBO_IN;
+                    got++;
                 }
             }
-            pthread_mutex_unlock(&s->mu);
+            if (!c->nlimbo) {
+                break;
+            }
+            if (hazards) {
+                hazards(arg, c); /* marks what a reader still shows: LIMBO_SHOWN */
+            }
+            uint32_t keep = 0;
+            for (uint32_t k = 0; k < c->nlimbo; k++) {
+                const uint32_t i = c->limbo[k];
+                if (c->limbo_mark[i] == LIMBO_SHOWN) {
+                    c->limbo_mark[i] = LIMBO_IN;
+                    c->limbo[keep++] = i;
+                } else {
+                    c->limbo_mark[i] = LIMBO_OUT;
+                    c->free_slots[c->nfree++] = i;
+                }
+            }
+            c->nlimbo = keep;
+        }
+        if (c->nfree) {
+            slot = (int32_t)c->free_slots[--c->nfree];
         }
     }
     if (slot >= 0) {
@@ -293,6 +365,14 @@ int32_t cache_slot_alloc(page_cache *c)
     }
     pthread_mutex_unlock(&c->mu);
     return slot;
+}
+
+void cache_hazard(page_cache *c, uint64_t hazard)
+{
+    const uint32_t i = (uint32_t)hazard - 1;
+    if (hazard && c->limbo_mark[i] == LIMBO_IN) {
+        c->limbo_mark[i] = LIMBO_SHOWN;
+    }
 }
 
 void cache_slot_free(page_cache *c, int32_t slot)
@@ -306,9 +386,13 @@ void cache_slot_free(page_cache *c, int32_t slot)
 
 void cache_attach(page_cache *c, pager_page *v, int32_t slot)
 {
+    slot_meta *m = &c->meta[slot];
     v->slot = slot;
-    v->data = cache_slot_data(c, slot);
-    v->lent = &c->lent[slot];
+    v->data = m->face.data;
+    v->lent = &m->lw;
+    /* for lock-free readers of this generation (cache_hint_get) */
+    __atomic_store_n(&m->face.pgno, v->pgno, __ATOMIC_RELEASE);
+    __atomic_store_n(&m->face.tag, v->tag, __ATOMIC_RELEASE);
     /* without the pool's mutex: an evictor that sees v here try-locks v's
      * stripe, which the caller holds, and v is lent before it lets go */
     __atomic_store_n(&c->owner[slot], v, __ATOMIC_RELEASE);
@@ -318,6 +402,12 @@ void cache_attach(page_cache *c, pager_page *v, int32_t slot)
 void cache_detach(page_cache *c, pager_page *v)
 {
     if (v->slot >= 0) {
+        /* the slot's generation moves: hints to it are stale from here. No
+         * hazard shows it: a hazard is taken only on a version some live
+         * snapshot sees, and such versions are never freed */
+        const uint64_t w = __atomic_fetch_add(v->lent, LEND_GEN, __ATOMIC_ACQ_REL);
+        assert(lend_count(w) == 0);
+        (void)w;
         cache_slot_free(c, v->slot);
         v->slot = -1;
         v->data = NULL;
@@ -327,7 +417,8 @@ void cache_detach(page_cache *c, pager_page *v)
 
 void cache_version_free(page_cache *c, pager_page *v)
 {
-    assert(v->loading == 0 && (!v->lent || __atomic_load_n(v->lent, __ATOMIC_ACQUIRE) == 0));
+    assert(v->loading == 0 &&
+           (!v->lent || lend_count(__atomic_load_n(v->lent, __ATOMIC_ACQUIRE)) == 0));
     cache_detach(c, v);
     page_release(cache_stripe(c, v->pgno), v);
 }
@@ -376,6 +467,9 @@ void cache_restart(page_cache *c)
                 /* the file now holds exactly this version */
                 newest->older = NULL;
                 newest->tag = 0;
+                if (newest->slot >= 0) {
+                    __atomic_store_n(&c->meta[newest->slot].face.tag, 0, __ATOMIC_RELEASE);
+                }
                 r->db = newest;
                 r->frames = NULL;
             }

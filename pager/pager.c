@@ -546,6 +546,12 @@ static void snapshot_link(pager *p, pager_snapshot *s)
 
 static void snapshot_unlink(pager *p, pager_snapshot *s)
 {
+    assert(!s->hint_user || s->hint_free == (1u << HINT_HANDLES) - 1); /* every handle put back */
+    if (s->hint_user) {
+        /* release: an evictor that reads the lower count sees this
+         * snapshot's reads of slots done */
+        __atomic_fetch_sub(&p->hint_snaps, 1, __ATOMIC_RELEASE);
+    }
     if (s->prev) {
         s->prev->next = s->next;
     } else {
@@ -588,6 +594,7 @@ void pager_snapshot_end(pager_snapshot *s)
     }
     pager *p = s->p;
     pthread_mutex_lock(&p->mu);
+    stat_add(&p->n_fast_hits, s->hint_hits);
     if (s->ft) {
         /* the table's pins go while the snapshot still holds back
          * checkpoints: once unlinked, the versions it pinned may be freed.
@@ -829,7 +836,7 @@ static void fast_put(fast_handle *h)
     fast_enter(s->p, t);
     const int on_entry = h->ent != FAST_OWN;
     if (!on_entry) {
-        __atomic_fetch_sub(h->v->lent, 1, __ATOMIC_RELEASE);
+        __atomic_fetch_sub(h->v->lent, LEND_ONE, __ATOMIC_RELEASE);
     }
     if (--h->uses == 0) {
         h->next_free = t->free_head;
@@ -850,7 +857,7 @@ static void fast_unpin(pager *p, fast_table *t)
     assert(__atomic_load_n(&t->revoke, __ATOMIC_RELAXED) == FAST_KEEP);
     for (uint32_t i = 0; i <= t->mask; i++) {
         if (t->ent[i].pgno) {
-            __atomic_fetch_sub(t->ver[i]->lent, 1, __ATOMIC_RELEASE);
+            __atomic_fetch_sub(t->ver[i]->lent, LEND_ONE, __ATOMIC_RELEASE);
         }
     }
     __atomic_fetch_sub(&p->fast_pins, t->n, __ATOMIC_RELAXED);
@@ -881,12 +888,12 @@ static void fast_take(pager *p, fast_table *t)
         const uint32_t more = e->pgno ? h->uses - 1 : h->uses;
         e->pgno = 0; /* its lend is this handle's now */
         if (more) {
-            __atomic_fetch_add(t->ver[h->ent]->lent, (int)more, __ATOMIC_RELAXED);
+            __atomic_fetch_add(t->ver[h->ent]->lent, more * LEND_ONE, __ATOMIC_RELAXED);
         }
     }
     for (uint32_t i = 0; i <= t->mask; i++) {
         if (t->ent[i].pgno) {
-            __atomic_fetch_sub(t->ver[i]->lent, 1, __ATOMIC_RELEASE);
+            __atomic_fetch_sub(t->ver[i]->lent, LEND_ONE, __ATOMIC_RELEASE);
         }
     }
     __atomic_fetch_sub(&p->fast_pins, n, __ATOMIC_RELAXED);
@@ -947,6 +954,145 @@ static int fast_reclaim(pager *p)
     return worth || __atomic_load_n(&p->fast_pins, __ATOMIC_RELAXED) != 0;
 }
 
+/* ---- hazard handles: a snapshot's first reads without a lend (pager_int.h) -------------- */
+
+/* The snapshot may hold hazards from now on: evictions check its handles.
+ * The count moves with a read-modify-write and a fence, once per snapshot:
+ * an evictor that read the count without this snapshot in it moved its
+ * slots' generations before, and this snapshot's checks see them. */
+static void hint_register(pager_snapshot *s)
+{
+    for (uint32_t i = 0; i < HINT_HANDLES; i++) {
+        s->hh[i].snap = s;
+        s->hh[i].pg.slot = PAGE_HINT;
+    }
+    s->hint_free = (1u << HINT_HANDLES) - 1;
+    s->hint_user = 1;
+    __atomic_fetch_add(&s->p->hint_snaps, 1, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* A hit through the hint, counted by the snapshot: a shared counter would
+ * cost the read-modify-write these hits avoid. */
+static inline void hint_hit(pager_snapshot *s)
+{
+    __atomic_store_n(&s->hint_hits, s->hint_hits + 1, __ATOMIC_RELAXED);
+}
+
+/* The page's newest version through the hint, if the snapshot sees it,
+ * shown through a hazard handle; NULL: take the lending way, which may
+ * find the page through the hint too when *lend says so. */
+static pager_page *hint_take(pager_snapshot *s, uint32_t pgno, int *lend)
+{
+    pager *p = s->p;
+    page_cache *c = &p->cache;
+    *lend = 0;
+    const uint64_t h = __atomic_load_n(&c->hint[pgno & c->hmask], __ATOMIC_ACQUIRE);
+    if (!h) {
+        return NULL;
+    }
+    slot_meta *m = &c->meta[(uint32_t)h - 1];
+    if (__atomic_load_n(&m->face.pgno, __ATOMIC_ACQUIRE) != pgno ||
+        __atomic_load_n(&m->face.tag, __ATOMIC_ACQUIRE) > s->tag) {
+        return NULL; /* another page's slot now, or a version too new for s */
+    }
+    *lend = 1;
+    if (!s->hint_user) {
+        hint_register(s);
+    }
+    /* a page the snapshot shows already comes back as the same handle */
+    for (uint32_t out = ~s->hint_free & ((1u << HINT_HANDLES) - 1); out; out &= out - 1) {
+        hint_handle *hh = &s->hh[__builtin_ctz(out)];
+        if (__atomic_load_n(&hh->hazard, __ATOMIC_RELAXED) == h) {
+            hh->uses++;
+            hint_hit(s);
+            return &hh->pg;
+        }
+    }
+    if (!s->hint_free) {
+        return NULL; /* every handle out */
+    }
+    const uint32_t i = (uint32_t)__builtin_ctz(s->hint_free);
+    hint_handle *hh = &s->hh[i];
+    /* Dekker with eviction (cache_slot_alloc): publish the hazard, then
+     * check the generation; the evictor moves the generation, then (after a
+     * barrier on every thread) reads the hazards. Release: an evictor that
+     * reads any later value of this word sees the reads of earlier ones. */
+    __atomic_store_n(&hh->hazard, h, __ATOMIC_RELEASE);
+    if (p->fast_fence) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    } else {
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    }
+    const uint64_t w = __atomic_load_n(&m->lw, __ATOMIC_RELAXED);
+    if (w >> 32 != h >> 32 || lend_count(w)) {
+        /* evicted meanwhile; or lent out already, maybe to this snapshot,
+         * which then gets the same handle back the lending way */
+        __atomic_store_n(&hh->hazard, 0, __ATOMIC_RELEASE);
+        return NULL;
+    }
+    s->hint_free &= ~(1u << i);
+    hh->uses = 1;
+    /* from the hint, not the meta line: the caller's next step then waits
+     * for no load of that line, only for the checks above (predicted) */
+    hh->pg.data = cache_slot_data(c, (int32_t)((uint32_t)h - 1));
+    hh->pg.pgno = pgno;
+    cache_touch(c, (int32_t)((uint32_t)h - 1));
+    hint_hit(s);
+    return &hh->pg;
+}
+
+static void hint_put(hint_handle *hh)
+{
+    pager_snapshot *s = hh->snap;
+    if (--hh->uses == 0) {
+        __atomic_store_n(&hh->hazard, 0, __ATOMIC_RELEASE); /* the caller's reads are done */
+        s->hint_free |= 1u << (uint32_t)(hh - s->hh);
+    }
+}
+
+static void snapshot_hazards(const pager_snapshot *s, page_cache *c)
+{
+    for (uint32_t i = 0; i < HINT_HANDLES; i++) {
+        cache_hazard(c, __atomic_load_n(&s->hh[i].hazard, __ATOMIC_ACQUIRE));
+    }
+}
+
+/* cache_slot_alloc's check of the hazards (pool locked, the evicted slots'
+ * generations moved): every hazard a reader may hold on them. Free when no
+ * snapshot may hold any, or only the caller's own (whose stores this thread
+ * sees); otherwise a barrier on every thread first, so that a reader either
+ * published its hazard where this reads it or sees the new generation. */
+typedef struct hazard_ctx {
+    pager *p;
+    const pager_snapshot *mine; /* the caller's snapshot */
+} hazard_ctx;
+
+static void hint_hazards(void *arg, page_cache *c)
+{
+    const hazard_ctx *x = arg;
+    pager *p = x->p;
+    /* sequentially consistent, as the evictions' compare-and-swaps before
+     * it: a snapshot not counted yet counts itself later, fences, and then
+     * sees the new generations (hint_register) */
+    const uint32_t users = __atomic_load_n(&p->hint_snaps, __ATOMIC_SEQ_CST);
+    if (users == 0) {
+        return;
+    }
+    if (users == 1 && x->mine->hint_user) {
+        snapshot_hazards(x->mine, c);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    if (!p->fast_fence) {
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    }
+    for (const pager_snapshot *s = p->snaps; s; s = s->next) {
+        snapshot_hazards(s, c); /* a snapshot never registered has none */
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
 /* ---- reading pages ---------------------------------------------------------------------- */
 
 static pager_page *batch_find(const pager_batch *b, uint32_t pgno);
@@ -961,11 +1107,13 @@ static int beyond(pager *p, sealdb_error *err, uint32_t pgno, uint32_t count)
 /* Reads version v of pgno (frame 0: the database file; the caller counted
  * itself in v->loading) into a slot, opens it, puts it in the cache and
  * lends it. Releases wal_rw after the read when the caller holds it. */
-static int fill(pager *p, stripe *st, pager_page *v, uint32_t pgno, uint32_t frame, int rw,
-                sealdb_error *err)
+static int fill(pager_snapshot *s, stripe *st, page_rec *r, pager_page *v, uint32_t pgno,
+                uint32_t frame, int rw, pager_page **pg, sealdb_error *err)
 {
+    pager *p = s->p;
     page_cache *c = &p->cache;
-    int32_t slot = cache_slot_alloc(c);
+    hazard_ctx hz = {p, s};
+    int32_t slot = cache_slot_alloc(c, hint_hazards, &hz);
     if (slot < 0) {
         /* no table takes a new pin until this miss has its slot */
         __atomic_fetch_add(&p->fast_hold, 1, __ATOMIC_SEQ_CST);
@@ -973,7 +1121,7 @@ static int fill(pager *p, stripe *st, pager_page *v, uint32_t pgno, uint32_t fra
             /* once more after a round that found nothing: another miss's
              * round may just have freed slots */
             const int more = fast_reclaim(p);
-            slot = cache_slot_alloc(c);
+            slot = cache_slot_alloc(c, hint_hazards, &hz);
             if (!more) {
                 break;
             }
@@ -1024,7 +1172,9 @@ static int fill(pager *p, stripe *st, pager_page *v, uint32_t pgno, uint32_t fra
     } else {
         cache_attach(c, v, slot);
     }
-    cache_lend(v);
+    /* r is still v's record: a record with a version being read in stays */
+    cache_hint_set(c, r, v);
+    *pg = cache_lend(c, v);
     pthread_mutex_unlock(&st->mu);
     return SEALDB_OK;
 }
@@ -1060,21 +1210,20 @@ static int load_frame(pager *p, pager_snapshot *s, uint32_t pgno, pager_page **p
         return error_set(err, SEALDB_ENOMEM, "out of memory for the page table");
     }
     if (v->data) {
-        cache_lend(v);
+        cache_hint_set(&p->cache, r, v);
+        *pg = cache_lend(&p->cache, v);
         pthread_mutex_unlock(&st->mu);
         pthread_rwlock_unlock(&p->wal_rw);
-        *pg = v;
         return SEALDB_OK;
     }
     v->loading++;
     const uint32_t frame = (uint32_t)v->tag; /* 0 once the log started over */
     pthread_mutex_unlock(&st->mu);
-    const int rc = fill(p, st, v, pgno, frame, 1, err);
-    *pg = rc == SEALDB_OK ? v : NULL;
-    return rc;
+    return fill(s, st, r, v, pgno, frame, 1, pg, err);
 }
 
-static int cache_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *err);
+static int cache_get(pager_snapshot *s, uint32_t pgno, int hinted, pager_page **pg,
+                     sealdb_error *err);
 
 int pager_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *err)
 {
@@ -1107,33 +1256,52 @@ int pager_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *e
         }
         fast_leave(t);
     }
-    const int rc = cache_get(s, pgno, pg, err);
     /* a table pays off for snapshots that read on: a short one never
      * makes it */
-    if (rc == SEALDB_OK && s->fast_ok && !s->batch && (t || ++s->slow_gets > FAST_AFTER)) {
-        fast_keep(s, pg);
+    const int count = !t && s->fast_ok && !s->batch;
+    const int keep = s->fast_ok && !s->batch && (t || s->slow_gets >= FAST_AFTER);
+    int hinted = 1;
+    if (!keep && !s->hint_never) { /* what a table keeps must be lent; the rest need not be */
+        pager_page *h = hint_take(s, pgno, &hinted);
+        if (h) {
+            s->slow_gets += count;
+            *pg = h;
+            return SEALDB_OK;
+        }
+    }
+    const int rc = cache_get(s, pgno, hinted, pg, err);
+    if (rc == SEALDB_OK) {
+        s->slow_gets += count;
+        if (keep) {
+            fast_keep(s, pg);
+        }
     }
     return rc;
 }
 
 /* The page table's way: pager_get without the snapshot's table. */
-static int cache_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_error *err)
+static int cache_get(pager_snapshot *s, uint32_t pgno, int hinted, pager_page **pg,
+                     sealdb_error *err)
 {
     pager *p = s->p;
     page_cache *c = &p->cache;
+    pager_page *f = hinted ? cache_hint_get(c, pgno, s->tag) : NULL;
+    if (f) {
+        cache_touch(c, f->slot);
+        hint_hit(s);
+        *pg = f;
+        return SEALDB_OK;
+    }
     stripe *st = cache_stripe(c, pgno);
     pthread_mutex_lock(&st->mu);
     page_rec *r = cache_rec(st, pgno);
     pager_page *v = r ? cache_resolve(r, s->tag) : NULL;
     if (v && v->data) {
-        cache_lend(v);
-        uint8_t *ref = &c->ref[v->slot];
-        if (!__atomic_load_n(ref, __ATOMIC_RELAXED)) {
-            __atomic_store_n(ref, 1, __ATOMIC_RELAXED);
-        }
+        cache_hint_set(c, r, v);
+        *pg = cache_lend(c, v);
+        cache_touch(c, v->slot);
         st->hits++;
         pthread_mutex_unlock(&st->mu);
-        *pg = v;
         return SEALDB_OK;
     }
     st->misses++;
@@ -1149,9 +1317,7 @@ static int cache_get(pager_snapshot *s, uint32_t pgno, pager_page **pg, sealdb_e
     }
     v->loading++;
     pthread_mutex_unlock(&st->mu);
-    const int rc = fill(p, st, v, pgno, 0, 0, err);
-    *pg = rc == SEALDB_OK ? v : NULL;
-    return rc;
+    return fill(s, st, r, v, pgno, 0, 0, pg, err);
 }
 
 const uint8_t *pager_page_data(const pager_page *pg)
@@ -1161,10 +1327,12 @@ const uint8_t *pager_page_data(const pager_page *pg)
 
 void pager_put(pager_page *pg)
 {
-    if (pg && pg->slot == PAGE_HANDLE) {
+    if (pg && pg->slot == PAGE_HINT) {
+        hint_put((hint_handle *)(void *)pg);
+    } else if (pg && pg->slot == PAGE_HANDLE) {
         fast_put((fast_handle *)(void *)pg);
     } else if (pg && pg->lent) { /* a batch's own pages are not counted */
-        __atomic_fetch_sub(pg->lent, 1, __ATOMIC_RELEASE);
+        __atomic_fetch_sub(pg->lent, LEND_ONE, __ATOMIC_RELEASE);
     }
 }
 
@@ -1249,6 +1417,9 @@ int pager_begin(pager *p, pager_batch **out, sealdb_error *err)
     p->writer = 1;
     snapshot_link(p, &b->snap);
     b->snap.batch = b;
+    /* a writer would count itself among the hazards' holders and make
+     * other threads' evictions pay for it, for no gain */
+    b->snap.hint_never = 1;
     b->page_count = b->snap.page_count;
     pthread_mutex_unlock(&p->mu);
     return SEALDB_OK;
@@ -1487,6 +1658,7 @@ static void batch_end(pager_batch *b)
     }
     free(b->tab);
     pthread_mutex_lock(&p->mu);
+    stat_add(&p->n_fast_hits, b->snap.hint_hits);
     snapshot_unlink(p, &b->snap);
     p->writer = 0;
     pthread_cond_broadcast(&p->cond);
@@ -1622,10 +1794,14 @@ int pager_commit(pager_batch *b, sealdb_error *err)
         v->slot = -1;
         v->older = r->frames;
         r->frames = v;
-        const int32_t slot = cache_slot_alloc(c);
+        hazard_ctx hz = {p, &b->snap};
+        const int32_t slot = cache_slot_alloc(c, hint_hazards, &hz);
         if (slot >= 0) {
             memcpy(cache_slot_data(c, slot), pages[i]->data, p->page_size);
             cache_attach(c, v, slot);
+            cache_hint_set(c, r, v);
+        } else {
+            cache_hint_clear(c, pgno);
         }
         pthread_mutex_unlock(&st->mu);
     }
@@ -1807,6 +1983,7 @@ void pager_stats_get(pager *p, pager_stats *out)
     pthread_mutex_lock(&p->mu);
     out->cache_hits += __atomic_load_n(&p->n_fast_hits, __ATOMIC_RELAXED);
     for (const pager_snapshot *s = p->snaps; s; s = s->next) {
+        out->cache_hits += __atomic_load_n(&s->hint_hits, __ATOMIC_RELAXED);
         const fast_table *t = __atomic_load_n(&s->ft, __ATOMIC_ACQUIRE);
         if (t) {
             out->cache_hits += __atomic_load_n(&t->hits, __ATOMIC_RELAXED);

@@ -10,15 +10,20 @@
  *   wal_rw      read: a WAL frame is being read from the file; write: the
  *               WAL starts over or is truncated (frames get new meanings)
  *   stripe.mu   the page versions and cached data of one stripe of pages
- *   cache.mu    the slot pool (free slots, slot owners, the CLOCK hand)
- *   pager.mu    the published state, the snapshot list, the writer flag
+ *   cache.mu    the slot pool (free slots, slot owners, the CLOCK hand,
+ *               limbo)
+ *   pager.mu    the published state, the snapshot list, the writer flag;
+ *               an eviction reading other snapshots' hazards takes it
+ *               inside cache.mu
  *   unseal_mu   AES-GCM only: one unseal at a time (held alone)
  *
  * The writer flag (pager.writer) is a lock too, held across a whole batch
  * or checkpoint; it is waited for on pager.cond without other locks held.
  * A snapshot's table of pinned pages takes no lock: its owner and a miss
  * taking its pins back (under pager.mu, with no stripe or pool mutex held)
- * meet through two atomic words (below).
+ * meet through two atomic words (below). A first read through the hint
+ * takes no lock either: it meets evictions in the slot's lend word and in
+ * its snapshot's hazard handles (below).
  */
 #ifndef SEALDB_PAGER_INT_H
 #define SEALDB_PAGER_INT_H
@@ -62,10 +67,10 @@ struct pager_page {
     pager_page *older; /* next older WAL version of the same page */
     uint64_t tag;      /* version_tag, 0 for the database file, TAG_DIRTY in a batch */
     uint32_t pgno;
-    int32_t slot;  /* cache slot holding the plaintext, -1: none */
-    uint8_t *data; /* the plaintext (slot memory or a batch buffer); NULL: not cached */
-    int *lent;     /* the slot's lend count (NULL: not cached) */
-    int loading;   /* readers reading it in (stripe locked): the node must stay */
+    int32_t slot;   /* cache slot holding the plaintext, -1: none */
+    uint8_t *data;  /* the plaintext (slot memory or a batch buffer); NULL: not cached */
+    uint64_t *lent; /* the slot's lend word (NULL: not cached), see slot_meta */
+    int loading;    /* readers reading it in (stripe locked): the node must stay */
 };
 
 /* Everything known of one page number: the WAL index and the cache in one. */
@@ -89,18 +94,52 @@ typedef struct stripe {
     uint32_t nspare_recs, nspare_pages;
 } stripe;
 
+/* What a reader needs of one slot, in one cache line. The lend word holds
+ * the times the slot is lent out (low 32 bits) and the slot's generation
+ * (high 32 bits), which moves whenever the slot stops holding its version
+ * (eviction, or the version freed). Eviction moves it only from a count of
+ * 0, with one compare-and-swap, and a lock-free reader lends only with a
+ * compare-and-swap that expects the generation it found in the hint: so a
+ * lend and an eviction can never both succeed. (A reader that shows the
+ * slot without a lend, through a hazard handle, meets eviction in limbo.)
+ * `face` is what callers of the lending way hold for a cached page: its data
+ * never changes (the slot's memory); its pgno and tag are the version's
+ * while the generation lasts (written at attach, under the stripe's mutex,
+ * release), and its lent points at lw. */
+typedef struct slot_meta {
+    pager_page face;
+    uint64_t lw;
+} __attribute__((aligned(64))) slot_meta;
+
+#define LEND_ONE 1ull
+#define LEND_GEN (1ull << 32)
+static inline uint32_t lend_count(uint64_t w)
+{
+    return (uint32_t)w;
+}
+
 typedef struct page_cache {
     uint32_t page_size;
     uint32_t nslots;
     uint8_t *arena; /* nslots pages, private anonymous memory, not in core dumps */
     size_t arena_bytes;
     pager_page **owner; /* per slot: the version it holds (NULL: free or being filled) */
-    int *lent;          /* per slot: times lent out (atomic); dense, so a hit touches no
-                           cold line with a read-modify-write */
-    uint8_t *ref;       /* per slot: CLOCK reference bit (atomic) */
+    slot_meta *meta;    /* per slot: lend word and the face callers hold */
+    /* The hint: per pgno (direct-mapped, pgno & hmask), the slot holding the
+     * page's newest version and the slot's generation then, as
+     * generation << 32 | (slot + 1); 0: none. Written under the page's
+     * stripe mutex, read without any lock (cache_hint_get). */
+    uint64_t *hint;
+    uint32_t hmask;
+    uint8_t *ref; /* per slot: CLOCK reference bit (atomic) */
     uint32_t *free_slots;
     uint32_t nfree;
-    uint32_t fresh; /* slots from here on were never used */
+    /* Evicted slots a reader may still show through a hazard handle
+     * (pager.c): they are free once a check finds no hazard on them. */
+    uint32_t *limbo;
+    uint32_t nlimbo;
+    uint8_t *limbo_mark; /* per slot: LIMBO_OUT, LIMBO_IN, LIMBO_SHOWN (pool mutex) */
+    uint32_t fresh;      /* slots from here on were never used */
     uint32_t hand;
     uint32_t used;
     uint64_t evictions;
@@ -144,7 +183,12 @@ int cache_rec_add(stripe *s, page_rec *spare, page_rec **out, uint32_t pgno); /*
 /* The same for a page known to have no record (no second lookup). */
 int cache_rec_new(stripe *s, page_rec *spare, page_rec **out, uint32_t pgno); /* locked */
 pager_page *cache_page_new(stripe *s, uint32_t pgno); /* locked; zeroed, no slot */
-int32_t cache_slot_alloc(page_cache *c);              /* -1: all pinned */
+enum { LIMBO_OUT = 0, LIMBO_IN = 1, LIMBO_SHOWN = 2 };
+/* Called by cache_slot_alloc (pool locked) after it evicted slots to limbo:
+ * calls cache_hazard for every hazard a reader may hold. */
+typedef void (*cache_hazards_fn)(void *arg, page_cache *c);
+int32_t cache_slot_alloc(page_cache *c, cache_hazards_fn hazards, void *arg); /* -1: all pinned */
+void cache_hazard(page_cache *c, uint64_t hazard); /* pool locked; a hint value */
 void cache_slot_free(page_cache *c, int32_t slot);
 void cache_attach(page_cache *c, pager_page *v, int32_t slot); /* stripe locked */
 void cache_detach(page_cache *c, pager_page *v);               /* stripe locked */
@@ -155,10 +199,59 @@ static inline uint8_t *cache_slot_data(page_cache *c, int32_t slot)
 {
     return c->arena + (size_t)slot * c->page_size;
 }
-/* Lends a cached version (stripe locked); pager_put gives it back. */
-static inline void cache_lend(pager_page *v)
+/* A hit sets the slot's CLOCK bit (a store only when it was clear, so that
+ * hits on a hot slot do not keep writing its line). */
+static inline void cache_touch(page_cache *c, int32_t slot)
 {
-    __atomic_fetch_add(v->lent, 1, __ATOMIC_RELAXED);
+    uint8_t *ref = &c->ref[slot];
+    if (!__atomic_load_n(ref, __ATOMIC_RELAXED)) {
+        __atomic_store_n(ref, 1, __ATOMIC_RELAXED);
+    }
+}
+/* Lends a cached version (stripe locked: its generation cannot move) and
+ * returns the face callers hold; pager_put gives it back. */
+static inline pager_page *cache_lend(page_cache *c, pager_page *v)
+{
+    __atomic_fetch_add(v->lent, LEND_ONE, __ATOMIC_RELAXED);
+    return &c->meta[v->slot].face;
+}
+/* After a locked lookup found cached version v of record r: a later reader
+ * may find it without the lock, if it is the page's newest (stripe locked). */
+static inline void cache_hint_set(page_cache *c, const page_rec *r, const pager_page *v)
+{
+    if (v == (r->frames ? r->frames : r->db)) {
+        const uint64_t gen = __atomic_load_n(v->lent, __ATOMIC_RELAXED) >> 32;
+        __atomic_store_n(&c->hint[v->pgno & c->hmask], gen << 32 | (uint32_t)(v->slot + 1),
+                         __ATOMIC_RELEASE);
+    }
+}
+/* A commit made a newer version of pgno (stripe locked, before it is
+ * published): no reader may find the older one through the hint. */
+static inline void cache_hint_clear(page_cache *c, uint32_t pgno)
+{
+    __atomic_store_n(&c->hint[pgno & c->hmask], 0, __ATOMIC_RELEASE);
+}
+/* The lock-free hit: the newest version of pgno, if it is cached, visible
+ * at tag (no version above it) and lent here; NULL: take the stripe's way. */
+static inline pager_page *cache_hint_get(page_cache *c, uint32_t pgno, uint64_t tag)
+{
+    const uint64_t h = __atomic_load_n(&c->hint[pgno & c->hmask], __ATOMIC_ACQUIRE);
+    if (!h) {
+        return NULL;
+    }
+    slot_meta *m = &c->meta[(uint32_t)h - 1];
+    if (__atomic_load_n(&m->face.pgno, __ATOMIC_ACQUIRE) != pgno ||
+        __atomic_load_n(&m->face.tag, __ATOMIC_ACQUIRE) > tag) {
+        return NULL; /* another page's slot now, or a version too new for tag */
+    }
+    uint64_t w = __atomic_load_n(&m->lw, __ATOMIC_RELAXED);
+    while (w >> 32 == h >> 32) {
+        if (__atomic_compare_exchange_n(&m->lw, &w, w + LEND_ONE, 1, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED)) {
+            return &m->face;
+        }
+    }
+    return NULL; /* evicted or freed since the hint was written */
 }
 
 /* ---- wal.c ---- */
@@ -235,6 +328,25 @@ typedef struct fast_table {
     fast_handle h[FAST_HANDLES];
 } fast_table;
 
+/* ---- a snapshot's hazard handles (pager.c) ----
+ * A snapshot's first read of a page's newest cached version lends nothing:
+ * its handle publishes the slot as a hazard (a plain store), checks that the
+ * slot's generation did not move, and is put back with one more store. An
+ * eviction moves the generation first and frees the slot only after a check
+ * that no handle shows it: the two sides of a Dekker pair, made safe by a
+ * barrier on every thread (membarrier) that the evicting side pays once per
+ * batch of evictions, and only when another snapshot may hold hazards.
+ */
+#define PAGE_HINT (-3) /* pager_page.slot of a snapshot's hazard handle */
+#define HINT_HANDLES 8
+
+typedef struct hint_handle {
+    pager_page pg; /* what callers hold: pg.slot == PAGE_HINT, pg.data, pg.pgno */
+    pager_snapshot *snap;
+    uint64_t hazard; /* the hint value (generation << 32 | slot + 1) shown, 0: none (atomic) */
+    uint32_t uses;   /* times lent out and not put back */
+} hint_handle;
+
 /* ---- the pager (pager.c) ---- */
 struct pager_snapshot {
     pager *p;
@@ -244,7 +356,12 @@ struct pager_snapshot {
     pager_batch *batch; /* the batch it belongs to, or NULL */
     int fast_ok;        /* may keep a table (not a batch's; the tables' budget not 0) */
     uint32_t slow_gets; /* reads through the page table before it had a table */
+    uint64_t hint_hits; /* hits through the page table's hint (atomic; the owner writes) */
     fast_table *ft;     /* made once it read FAST_AFTER pages */
+    int hint_user;      /* counted in pager.hint_snaps: may hold hazards */
+    int hint_never;     /* a batch's: reads the lending way (it copies and puts back at once) */
+    uint32_t hint_free; /* bit i: hint handle i is free */
+    hint_handle hh[HINT_HANDLES];
 };
 
 struct pager {
@@ -277,9 +394,10 @@ struct pager {
                              under mu): halved at each reclaim, doubled back after calm */
     uint32_t fast_budget_max, fast_calm; /* (mu) */
     uint32_t fast_pins;                  /* pins they hold (atomic) */
-    int fast_hold; /* misses short of slots: tables take no new pins (atomic) */
+    int fast_hold;       /* misses short of slots: tables take no new pins (atomic) */
+    uint32_t hint_snaps; /* live snapshots that may hold hazard handles (atomic) */
     /* counters (atomic, relaxed) */
-    uint64_t n_fast_hits; /* hits in snapshot tables of ended snapshots */
+    uint64_t n_fast_hits; /* lock-free hits (tables and hints) of ended snapshots */
     uint64_t n_reclaimed; /* snapshot tables taken back */
     uint64_t n_sealed, n_unsealed, n_commits, n_frames, n_wal_syncs, n_db_syncs, n_checkpoints,
         n_backfilled, n_restarts;
