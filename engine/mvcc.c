@@ -33,6 +33,7 @@
 #include "crypto.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -83,7 +84,8 @@ struct mvcc_txn {
     /* group commit: its thread sleeps on cv until its group has landed,
      * or until it heads the queue and may lead the next group */
     pthread_cond_t cv;
-    int done, result;
+    int done, result; /* done: written under mu (atomic: a waiter polls it unlocked) */
+    int sleeping;     /* in pthread_cond_wait on cv (mu) */
     mvcc_txn *next_queued;
     /* the list of active transactions */
     mvcc_txn *prev_active, *next_active;
@@ -101,7 +103,7 @@ struct mvcc_db {
     size_t log_first, log_n, log_cap;
     mvcc_txn *active;
     mvcc_txn *queue_head, *queue_tail;
-    int flushing;
+    int flushing; /* a group is being applied (written under mu, atomic: polled unlocked) */
     mvcc_txn *exclusive;
     /* rowid counters */
     struct counter {
@@ -505,6 +507,20 @@ static int in_range(const range *r, const key *k)
            (!r->hi || bytes_cmp(k->bytes, k->len, r->hi, r->hi_len) <= 0);
 }
 
+/* The most groups one committer leads in a row. */
+#define MVCC_COMBINE 4
+/* Rounds of polling (a few microseconds each) before a waiting committer sleeps. */
+#define MVCC_SPINS 32
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /* 0, or SEALDB_ECONFLICT with the stats counted. Under mu. */
 static int validate(mvcc_db *db, const mvcc_txn *t)
 {
@@ -651,13 +667,41 @@ int mvcc_commit(mvcc_txn *t)
     }
     db->queue_tail = t;
     db->stats.queued++;
-    while (!t->done) {
-        if (db->flushing || db->queue_head != t) {
+    /* A leader that finds more transactions queued when its group has
+     * landed leads theirs too (up to MVCC_COMBINE groups): it is running,
+     * where waking a sleeping one to lead costs a thread switch on the
+     * commit path. */
+    int led = 0, spins = 0;
+    for (;;) {
+        if (t->done) {
+            if (!led || led >= MVCC_COMBINE || !db->queue_head || db->flushing) {
+                break;
+            }
+        } else if (db->flushing || db->queue_head != t) {
+            /* a group in flight usually lands within microseconds, sooner
+             * than a sleep and a wake-up: poll a while before sleeping */
+            if (spins < MVCC_SPINS) {
+                spins++;
+                pthread_mutex_unlock(&db->mu);
+                for (int i = 0; i < 200 && !__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) &&
+                                __atomic_load_n(&db->flushing, __ATOMIC_ACQUIRE);
+                     i++) {
+                    cpu_relax();
+                }
+                if (spins % 8 == 0) {
+                    sched_yield(); /* let the leader run where cores are few */
+                }
+                pthread_mutex_lock(&db->mu);
+                continue;
+            }
+            t->sleeping = 1;
             pthread_cond_wait(&t->cv, &db->mu);
+            t->sleeping = 0;
             continue;
         }
+        led++;
         /* lead a group: everything queued so far */
-        db->flushing = 1;
+        __atomic_store_n(&db->flushing, 1, __ATOMIC_RELEASE);
         mvcc_txn *batch[256];
         int n = 0;
         while (db->queue_head && n < 256) {
@@ -693,15 +737,15 @@ int mvcc_commit(mvcc_txn *t)
          * head of the queue (it leads next), and those waiting for the
          * commit path to be free */
         for (int i = 0; i < n; i++) {
-            batch[i]->done = 1;
             batch[i]->result = arc;
-            if (batch[i] != t) {
+            __atomic_store_n(&batch[i]->done, 1, __ATOMIC_RELEASE);
+            if (batch[i] != t && batch[i]->sleeping) {
                 pthread_cond_signal(&batch[i]->cv);
             }
         }
-        db->flushing = 0;
-        if (db->queue_head) {
-            pthread_cond_signal(&db->queue_head->cv);
+        __atomic_store_n(&db->flushing, 0, __ATOMIC_RELEASE);
+        if (db->queue_head && led >= MVCC_COMBINE && db->queue_head->sleeping) {
+            pthread_cond_signal(&db->queue_head->cv); /* it leads next */
         }
         if (db->cv_waiters) {
             pthread_cond_broadcast(&db->cv);
