@@ -2372,9 +2372,13 @@ static int group_apply(void *ctx, mvcc_txn *const *txns, int n, uint64_t first_s
     sealdb_db *db = ctx;
     sealdb_txn *first = mvcc_user(txns[0]);
     if (first->kind == SEALDB_TXN_WRITE) {
+        if (n != 1) {
+            /* the manager lets nothing commit beside an exclusive writer; the
+             * batch stays for sealdb_commit to roll back */
+            return error_set(&first->cerr, SEALDB_EINVAL, "an exclusive commit in a group");
+        }
         first->applied = 1;
-        return n == 1 ? pager_commit(first->batch, &first->cerr)
-                      : error_set(&first->cerr, SEALDB_EINVAL, "an exclusive commit in a group");
+        return pager_commit(first->batch, &first->cerr);
     }
     sealdb_txn *g = db->group;
     sealdb_error err = {0};
