@@ -308,6 +308,7 @@ int native_open_io(const char *path, const sealdb_sqlite_config *keys, const sea
                                   .cache_pages = opt->cache_pages,
                                   .durability = (pager_durability)opt->sync,
                                   .autocheckpoint = opt->autocheckpoint,
+                                  .caller_checkpoints = 1,
                                   .busy_timeout_ms = opt->busy_timeout_ms};
         rc = pager_open(&db->pg, path, &cfg, err);
     }
@@ -704,6 +705,11 @@ int sealdb_commit(sealdb_txn *t, sealdb_error *err)
         commit_error(t, rc, err);
     } else if (t->schema_changed) {
         publish_catalog(t);
+    }
+    if (rc == SEALDB_OK) {
+        /* a checkpoint the commit made due runs here, after the group has
+         * landed: other commits go on beside it */
+        pager_autocheckpoint(t->db->pg);
     }
     txn_free(t);
     return rc;

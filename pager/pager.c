@@ -372,6 +372,7 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
     p->seal = cfg->seal;
     p->durability = cfg->durability;
     p->autocheckpoint = cfg->autocheckpoint == 0 ? DEFAULT_AUTOCHECKPOINT : cfg->autocheckpoint;
+    p->caller_checkpoints = cfg->caller_checkpoints;
     p->busy_timeout_ms = cfg->busy_timeout_ms == 0 ? DEFAULT_BUSY_MS : cfg->busy_timeout_ms;
     p->keep_wal = cfg->keep_wal;
     p->secure_delete = cfg->secure_delete;
@@ -1821,13 +1822,24 @@ done:
     free(nodes);
     free(spares);
     batch_end(b);
-    if (rc == SEALDB_OK && ckpt && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+    if (rc == SEALDB_OK && ckpt && !p->caller_checkpoints) {
+        pager_autocheckpoint(p);
+    }
+    return rc;
+}
+
+void pager_autocheckpoint(pager *p)
+{
+    pthread_mutex_lock(&p->mu);
+    const int due =
+        p->autocheckpoint > 0 && p->mx_frame - p->backfilled >= (uint32_t)p->autocheckpoint;
+    pthread_mutex_unlock(&p->mu);
+    if (due && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
         /* unless one is running already; a failure leaves the commit as it
          * is, and the next commit tries again */
         checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, NULL, NULL, NULL);
         pthread_mutex_unlock(&p->ckpt_mu);
     }
-    return rc;
 }
 
 /* ---- checkpoints -------------------------------------------------------------------------- */

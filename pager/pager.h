@@ -98,6 +98,8 @@ typedef struct pager_config {
     pager_durability durability;
     int32_t autocheckpoint;  /* passive checkpoint after a commit once the WAL holds this many
                                 frames not yet copied (0: 1000; negative: never) */
+    int caller_checkpoints;  /* pager_commit leaves that checkpoint to the caller, who runs
+                                pager_autocheckpoint when no commit waits on it */
     int32_t busy_timeout_ms; /* checkpoints FULL and up wait this long for the writer and for
                                 readers of older snapshots (0: 5000; negative: no wait) */
     int keep_wal;            /* close: leave the WAL as it is (no checkpoint) */
@@ -187,6 +189,10 @@ typedef enum pager_checkpoint_mode {
  * timeout (it copied what it could). */
 int pager_checkpoint(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
                      uint32_t *backfilled, sealdb_error *err);
+/* The automatic checkpoint: a passive one when the WAL holds autocheckpoint
+ * frames not yet copied and no checkpoint is running (else nothing). A
+ * failure leaves everything as it was; the next call tries again. */
+void pager_autocheckpoint(pager *p);
 
 /* ---- statistics ------------------------------------------------------------------ */
 

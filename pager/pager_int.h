@@ -374,7 +374,8 @@ struct pager {
     pager_durability durability;
     int32_t autocheckpoint, busy_timeout_ms;
     int keep_wal, secure_delete;
-    int wal_header; /* page 1 says WAL mode (bytes 18, 19 = 2); writer's */
+    int caller_checkpoints; /* pager_commit leaves the automatic checkpoint to the caller */
+    int wal_header;         /* page 1 says WAL mode (bytes 18, 19 = 2); writer's */
     page_cache cache;
     pthread_mutex_t ckpt_mu;
     pthread_rwlock_t wal_rw;
