@@ -667,20 +667,21 @@ int mvcc_commit(mvcc_txn *t)
     }
     db->queue_tail = t;
     db->stats.queued++;
-    /* A leader that finds more transactions queued when its group has
-     * landed leads theirs too (up to MVCC_COMBINE groups): it is running,
-     * where waking a sleeping one to lead costs a thread switch on the
-     * commit path. */
+    /* With short groups (mvcc_hooks), a leader that finds more transactions
+     * queued when its group has landed leads theirs too (up to MVCC_COMBINE
+     * groups): it is running, where waking a sleeping one to lead costs a
+     * thread switch on the commit path. */
     int led = 0, spins = 0;
     for (;;) {
         if (t->done) {
-            if (!led || led >= MVCC_COMBINE || !db->queue_head || db->flushing) {
+            if (!led || led >= MVCC_COMBINE || !db->hooks.short_groups || !db->queue_head ||
+                db->flushing) {
                 break;
             }
         } else if (db->flushing || db->queue_head != t) {
             /* a group in flight usually lands within microseconds, sooner
              * than a sleep and a wake-up: poll a while before sleeping */
-            if (spins < MVCC_SPINS) {
+            if (db->hooks.short_groups && spins < MVCC_SPINS) {
                 spins++;
                 pthread_mutex_unlock(&db->mu);
                 for (int i = 0; i < 200 && !__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) &&
@@ -744,7 +745,8 @@ int mvcc_commit(mvcc_txn *t)
             }
         }
         __atomic_store_n(&db->flushing, 0, __ATOMIC_RELEASE);
-        if (db->queue_head && led >= MVCC_COMBINE && db->queue_head->sleeping) {
+        if (db->queue_head && (led >= MVCC_COMBINE || !db->hooks.short_groups) &&
+            db->queue_head->sleeping) {
             pthread_cond_signal(&db->queue_head->cv); /* it leads next */
         }
         if (db->cv_waiters) {

@@ -324,7 +324,10 @@ int native_open_io(const char *path, const sealdb_sqlite_config *keys, const sea
         free(db);
         return rc;
     }
-    const mvcc_hooks hooks = {.ctx = db, .apply_group = group_apply};
+    /* at FULL every group syncs: its committers sleep, and the leader's
+     * thread goes back to work as soon as its own group has landed */
+    const mvcc_hooks hooks = {
+        .ctx = db, .apply_group = group_apply, .short_groups = opt->sync != SEALDB_SYNC_FULL};
     db->group = calloc(1, sizeof *db->group);
     if (!db->group || (rc = mvcc_open(&db->mv, &hooks)) != SEALDB_OK) {
         free(db->group);
