@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct key {
     uint32_t space;
@@ -95,6 +96,7 @@ struct mvcc_db {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* exclusive transactions and commits waiting for one */
     int cv_waiters;
+    int spinners, max_spinners; /* committers polling now; the most that may (cores - 1) */
     mvcc_hooks hooks;
     uint64_t assigned;  /* last sequence number handed out */
     uint64_t published; /* last sequence number durable and visible */
@@ -235,6 +237,10 @@ int mvcc_open(mvcc_db **out, const mvcc_hooks *hooks)
     pthread_mutex_init(&db->mu, NULL);
     pthread_cond_init(&db->cv, NULL);
     db->hooks = *hooks;
+    /* polling waiters must leave a core to the leader and to the threads
+     * still working on their transactions */
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    db->max_spinners = cpus > 2 ? (int)cpus - 1 : 1;
     *out = db;
     return SEALDB_OK;
 }
@@ -679,10 +685,12 @@ int mvcc_commit(mvcc_txn *t)
                 break;
             }
         } else if (db->flushing || db->queue_head != t) {
-            /* a group in flight usually lands within microseconds, sooner
-             * than a sleep and a wake-up: poll a while before sleeping */
-            if (db->hooks.short_groups && spins < MVCC_SPINS) {
+            /* a group in flight often lands sooner than a sleep and a
+             * wake-up take: poll a while before sleeping, as long as a core
+             * is left for the others */
+            if (spins < MVCC_SPINS && db->spinners < db->max_spinners) {
                 spins++;
+                db->spinners++;
                 pthread_mutex_unlock(&db->mu);
                 for (int i = 0; i < 200 && !__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) &&
                                 __atomic_load_n(&db->flushing, __ATOMIC_ACQUIRE);
@@ -693,6 +701,7 @@ int mvcc_commit(mvcc_txn *t)
                     sched_yield(); /* let the leader run where cores are few */
                 }
                 pthread_mutex_lock(&db->mu);
+                db->spinners--;
                 continue;
             }
             t->sleeping = 1;

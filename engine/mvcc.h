@@ -51,10 +51,9 @@ typedef struct mvcc_hooks {
     void (*pin)(void *ctx, mvcc_txn *t);
     void (*unpin)(void *ctx, mvcc_txn *t);
     void (*publish)(void *ctx, uint64_t seq);
-    /* Groups land in microseconds (no sync per group): a waiting committer
-     * then polls a while before it sleeps, and a leader leads the groups
-     * queued behind its own. With a sync per group both would only delay
-     * the leader's thread and keep the next group small. */
+    /* Groups land in microseconds (no sync per group): a leader then leads
+     * the groups queued behind its own. With a sync per group that would
+     * only delay the leader's thread and keep the next group small. */
     int short_groups;
 } mvcc_hooks;
 
