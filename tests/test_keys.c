@@ -656,6 +656,19 @@ static void patch(const char *name, long off, const void *data, size_t len)
     close(fd);
 }
 
+/* Flips bits of one byte, so that the byte surely changes (writing a fixed
+ * value would leave it as it was when the sealed byte already held that
+ * value, one time in 256). */
+static void flip(const char *path, long off)
+{
+    const int fd = open(path, O_RDWR);
+    uint8_t c = 0;
+    CHECK_INT(pread(fd, &c, 1, off), 1);
+    c ^= 0x5a;
+    CHECK_INT(pwrite(fd, &c, 1, off), 1);
+    close(fd);
+}
+
 static void test_verify(void)
 {
     sealdb_error err;
@@ -678,8 +691,7 @@ static void test_verify(void)
     fseek(f, 4096, SEEK_SET);
     CHECK(fread(page, 1, 4096, f) == 4096);
     fclose(f);
-    uint8_t x = 0x5a;
-    patch("v.db", 2 * 4096 + 100, &x, 1);
+    flip(path_of("v.db"), 2 * 4096 + 100);
     CHECK_INT(sealdb_verify(path_of("v.db"), &a, collect, &l, &rep, &err), SEALDB_ECORRUPT);
     CHECK_STR(l.text, "page 3: bad tag (damaged or tampered)\n");
     CHECK_INT(rep.bad_pages, 1);
@@ -718,9 +730,7 @@ static void test_verify(void)
     CHECK_INT(rep.wal_frames, rep.wal_commits + 1); /* the CREATE wrote pages 1 and 2 */
     char walp[600];
     snprintf(walp, sizeof walp, "%s-wal", path_of("w.db"));
-    const int fd = open(walp, O_RDWR);
-    CHECK_INT(pwrite(fd, &x, 1, 32 + 24 + 4096 + 24 + 500), 1);
-    close(fd);
+    flip(walp, 32 + 24 + 4096 + 24 + 500);
     CHECK_INT(sealdb_verify(path_of("w.db"), &a, collect, &l, &rep, &err), SEALDB_ECORRUPT);
     CHECK_STR(l.text, "WAL: the log ends at frame 1 of 5 (checksum or salt mismatch at frame 2); "
                       "the 4 frames after it are ignored\n");
