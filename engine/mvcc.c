@@ -19,12 +19,15 @@
  * the group lands, its last sequence number is published and everyone in it
  * returns; if storage refused it, its keys leave the log and each of its
  * transactions returns storage's error. Groups land in sequence order
- * because only one is in flight at a time.
+ * because only one is in flight at a time. Where a group costs a sync, its
+ * leader first waits a little for the transactions about to queue
+ * (gather), so that the sync serves them too.
  *
  * The log keeps a commit only while some active transaction's snapshot is
  * older than it; nothing older can conflict with anyone.
  *
- * Invariants: every field of mvcc_db is read and written under db->mu; a
+ * Invariants: every field of mvcc_db is written under db->mu, and read
+ * under it except flushing and expected, which waiting threads poll; a
  * transaction's own buffers are touched only by its thread until it joins
  * the queue, then only by the group's committer.
  */
@@ -87,6 +90,7 @@ struct mvcc_txn {
     pthread_cond_t cv;
     int done, result; /* done: written under mu (atomic: a waiter polls it unlocked) */
     int sleeping;     /* in pthread_cond_wait on cv (mu) */
+    int expected;     /* counted in db->expected */
     mvcc_txn *next_queued;
     /* the list of active transactions */
     mvcc_txn *prev_active, *next_active;
@@ -97,6 +101,13 @@ struct mvcc_db {
     pthread_cond_t cv; /* exclusive transactions and commits waiting for one */
     int cv_waiters;
     int spinners, max_spinners; /* committers polling now; the most that may (cores - 1) */
+    /* Concurrent transactions likely to queue soon: begun and not queued
+     * yet, or landed and not yet returned to their threads (which often
+     * commit again). Written under mu; read unlocked by a gathering leader. */
+    int expected;
+    double apply_us;  /* moving average of a group's time in apply_group */
+    int idle_gathers; /* gathers in a row that gained no transaction */
+    int skip_gathers; /* groups left to lead without gathering */
     mvcc_hooks hooks;
     uint64_t assigned;  /* last sequence number handed out */
     uint64_t published; /* last sequence number durable and visible */
@@ -299,8 +310,17 @@ static void prune_log(mvcc_db *db)
     }
 }
 
+static void expect(mvcc_db *db, mvcc_txn *t, int on)
+{
+    if (t->expected != on) {
+        t->expected = on;
+        __atomic_store_n(&db->expected, db->expected + (on ? 1 : -1), __ATOMIC_RELAXED);
+    }
+}
+
 static void unlink_active(mvcc_db *db, mvcc_txn *t)
 {
+    expect(db, t, 0);
     if (t->prev_active) {
         t->prev_active->next_active = t->next_active;
     } else if (db->active == t) {
@@ -344,6 +364,9 @@ int mvcc_begin(mvcc_db *db, int kind, int serializable, mvcc_txn **out)
         db->exclusive = t;
     }
     t->snapshot = db->published;
+    if (kind == MVCC_CONCURRENT) {
+        expect(db, t, 1);
+    }
     t->next_active = db->active;
     if (db->active) {
         db->active->prev_active = t;
@@ -517,6 +540,54 @@ static int in_range(const range *r, const key *k)
 #define MVCC_COMBINE 4
 /* Rounds of polling (a few microseconds each) before a waiting committer sleeps. */
 #define MVCC_SPINS 32
+/* The longest a leader waits for transactions about to queue, in
+ * microseconds, and as a share of a group's average apply time. */
+#define MVCC_GATHER_MAX_US 100.0
+#define MVCC_GATHER_SHARE 0.25
+/* Gathers in a row that gain nothing before gathering pauses, and for how
+ * many groups (a transaction that stays open long counts as expected). */
+#define MVCC_GATHER_IDLE 2
+#define MVCC_GATHER_PAUSE 16
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Where a group costs a sync (not short_groups), the leader waits, with
+ * the lock released, until the transactions expected to queue have queued
+ * or a quarter of a group's average apply time (at most 100 us) has passed:
+ * with several writers the group in flight has just returned its members
+ * to their threads, and their next commits would otherwise wait for a
+ * whole sync behind a group of one. The waiting thread yields its core:
+ * those threads, and the kernel's sync, need it. Under mu. */
+static void gather(mvcc_db *db)
+{
+    if (db->hooks.short_groups || db->expected == 0 || db->apply_us <= 0) {
+        return;
+    }
+    if (db->skip_gathers > 0) {
+        db->skip_gathers--;
+        return;
+    }
+    const uint64_t queued = db->stats.queued;
+    const double cap = db->apply_us * MVCC_GATHER_SHARE;
+    const double until = now_us() + (cap < MVCC_GATHER_MAX_US ? cap : MVCC_GATHER_MAX_US);
+    db->stats.gathers++;
+    pthread_mutex_unlock(&db->mu);
+    while (__atomic_load_n(&db->expected, __ATOMIC_RELAXED) > 0 && now_us() < until) {
+        sched_yield();
+    }
+    pthread_mutex_lock(&db->mu);
+    if (db->stats.queued > queued) {
+        db->idle_gathers = 0;
+    } else if (++db->idle_gathers >= MVCC_GATHER_IDLE) {
+        db->idle_gathers = 0;
+        db->skip_gathers = MVCC_GATHER_PAUSE;
+    }
+}
 
 static inline void cpu_relax(void)
 {
@@ -673,6 +744,7 @@ int mvcc_commit(mvcc_txn *t)
     }
     db->queue_tail = t;
     db->stats.queued++;
+    expect(db, t, 0);
     /* With short groups (mvcc_hooks), a leader that finds more transactions
      * queued when its group has landed leads theirs too (up to MVCC_COMBINE
      * groups): it is running, where waking a sleeping one to lead costs a
@@ -685,10 +757,12 @@ int mvcc_commit(mvcc_txn *t)
                 break;
             }
         } else if (db->flushing || db->queue_head != t) {
-            /* a group in flight often lands sooner than a sleep and a
-             * wake-up take: poll a while before sleeping, as long as a core
-             * is left for the others */
-            if (spins < MVCC_SPINS && db->spinners < db->max_spinners) {
+            /* a short group in flight often lands sooner than a sleep and
+             * a wake-up take: poll a while before sleeping, as long as a
+             * core is left for the others. Not while a group syncs: the
+             * sync needs the cores too (the kernel's journal and the
+             * device's completions), and polling threads made it slower. */
+            if (db->hooks.short_groups && spins < MVCC_SPINS && db->spinners < db->max_spinners) {
                 spins++;
                 db->spinners++;
                 pthread_mutex_unlock(&db->mu);
@@ -712,6 +786,7 @@ int mvcc_commit(mvcc_txn *t)
         led++;
         /* lead a group: everything queued so far */
         __atomic_store_n(&db->flushing, 1, __ATOMIC_RELEASE);
+        gather(db);
         mvcc_txn *batch[256];
         int n = 0;
         while (db->queue_head && n < 256) {
@@ -724,8 +799,13 @@ int mvcc_commit(mvcc_txn *t)
         }
         const uint64_t first = batch[0]->seq, last = batch[n - 1]->seq;
         pthread_mutex_unlock(&db->mu);
+        const double started = db->hooks.short_groups ? 0 : now_us();
         const int arc = db->hooks.apply_group(db->hooks.ctx, batch, n, first);
+        const double took = db->hooks.short_groups ? 0 : now_us() - started;
         pthread_mutex_lock(&db->mu);
+        if (!db->hooks.short_groups) {
+            db->apply_us = db->apply_us > 0 ? db->apply_us * 0.875 + took * 0.125 : took;
+        }
         db->stats.groups++;
         db->stats.grouped += (uint64_t)n;
         db->stats.largest_group =
@@ -749,6 +829,9 @@ int mvcc_commit(mvcc_txn *t)
         for (int i = 0; i < n; i++) {
             batch[i]->result = arc;
             __atomic_store_n(&batch[i]->done, 1, __ATOMIC_RELEASE);
+            if (batch[i]->kind == MVCC_CONCURRENT) {
+                expect(db, batch[i], 1); /* until its thread has returned */
+            }
             if (batch[i] != t && batch[i]->sleeping) {
                 pthread_cond_signal(&batch[i]->cv);
             }

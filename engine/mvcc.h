@@ -52,8 +52,11 @@ typedef struct mvcc_hooks {
     void (*unpin)(void *ctx, mvcc_txn *t);
     void (*publish)(void *ctx, uint64_t seq);
     /* Groups land in microseconds (no sync per group): a leader then leads
-     * the groups queued behind its own. With a sync per group that would
-     * only delay the leader's thread and keep the next group small. */
+     * the groups queued behind its own, and waiting committers poll before
+     * they sleep. With a sync per group (0) that would only delay the
+     * leader's thread and keep the next group small; instead waiting
+     * committers sleep at once and a leader first waits a little for the
+     * transactions about to queue. */
     int short_groups;
 } mvcc_hooks;
 
@@ -67,6 +70,7 @@ typedef struct mvcc_stats {
     uint64_t grouped;         /* transactions in those groups */
     uint64_t largest_group;   /* the most transactions in one group */
     uint64_t failed_groups;   /* groups storage refused */
+    uint64_t gathers;         /* groups whose leader waited for transactions about to queue */
     uint64_t queued;          /* now: transactions waiting for the next group */
 } mvcc_stats;
 

@@ -407,6 +407,7 @@ void sealdb_get_stats(sealdb_db *db, sealdb_stats *out)
     out->groups = ms.groups;
     out->grouped = ms.grouped;
     out->largest_group = ms.largest_group;
+    out->gathers = ms.gathers;
 }
 
 /* ---- transactions ------------------------------------------------------------ */

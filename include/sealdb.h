@@ -763,6 +763,9 @@ typedef struct sealdb_stats {
     uint64_t groups;        /* WAL appends that committed transactions together */
     uint64_t grouped;       /* transactions in those groups */
     uint64_t largest_group; /* the most in one */
+    /* groups whose leader first waited a little for transactions about to
+     * commit, so that one sync served them too (SEALDB_SYNC_FULL only) */
+    uint64_t gathers;
 } sealdb_stats;
 
 SEALDB_API void sealdb_get_stats(sealdb_db *db, sealdb_stats *out);

@@ -412,6 +412,38 @@ static void test_group_commit(void)
     mvcc_close(db);
 }
 
+/* A transaction left open counts as about to commit: the leaders of the
+ * second and third groups wait for it in vain, which pauses waiting for
+ * the next 16 groups; the first group has no apply time to measure yet. */
+static void test_gather(void)
+{
+    mvcc_db *db = open_db();
+    mvcc_txn *idle = NULL;
+    CHECK_INT(mvcc_begin(db, MVCC_CONCURRENT, 0, &idle), SEALDB_OK);
+    for (int i = 0; i < 20; i++) {
+        mvcc_txn *t = NULL;
+        CHECK_INT(mvcc_begin(db, MVCC_CONCURRENT, 0, &t), SEALDB_OK);
+        CHECK_INT(set(t, 1, i, i), SEALDB_OK);
+        CHECK_INT(mvcc_commit(t), SEALDB_OK);
+    }
+    mvcc_stats st;
+    mvcc_get_stats(db, &st);
+    CHECK_INT((int)st.groups, 20);
+    CHECK_INT((int)st.gathers, 3); /* groups 2, 3 and 20 */
+    /* alone, a committer never waits */
+    mvcc_rollback(idle);
+    for (int i = 0; i < 20; i++) {
+        mvcc_txn *t = NULL;
+        CHECK_INT(mvcc_begin(db, MVCC_CONCURRENT, 0, &t), SEALDB_OK);
+        CHECK_INT(set(t, 1, i, -i), SEALDB_OK);
+        CHECK_INT(mvcc_commit(t), SEALDB_OK);
+    }
+    mvcc_get_stats(db, &st);
+    CHECK_INT((int)st.groups, 40);
+    CHECK_INT((int)st.gathers, 3);
+    mvcc_close(db);
+}
+
 /* ---- rowids from many threads never repeat -----------------------------------------------------
  */
 
@@ -613,6 +645,7 @@ int main(int argc, char **argv)
     test_rules();
     test_exclusive();
     test_group_commit();
+    test_gather();
     test_rowids();
     test_bank(4, transfers, 0);
     test_bank(8, transfers / 2, 1);
