@@ -59,7 +59,18 @@ struct pager_batch {
     pager_page **tab; /* dirty pages, open addressing on pgno */
     uint32_t cap, count;
     uint32_t page_count; /* the batch's page count */
+    uint32_t slots;      /* dirty pages held in cache slots */
 };
+
+/* A dirty page is written in a cache slot of its own where the budget
+ * allows (else in a buffer of the heap): the commit then makes that slot
+ * the new version's instead of copying the page into another, and a bulk
+ * load touches no fresh heap memory per page. A batch holds at most a
+ * quarter of the cache's slots, and none in a cache of fewer than 256
+ * pages, so that readers, whose lent pages a cache must hold, keep the
+ * rest. */
+#define BATCH_SLOTS_MIN_CACHE 256
+#define BATCH_SLOTS_SHARE 4
 
 /* ---- messages ------------------------------------------------------------------- */
 
@@ -1363,13 +1374,20 @@ static void tab_put(pager_page **tab, uint32_t cap, pager_page *v)
 
 static void dirty_free(pager *p, pager_page *v)
 {
-    crypto_wipe(v->data, p->page_size);
-    free(v->data);
+    if (v->data) {
+        crypto_wipe(v->data, p->page_size);
+    }
+    if (v->slot >= 0) {
+        cache_slot_free(&p->cache, v->slot);
+    } else {
+        free(v->data);
+    }
     free(v);
 }
 
-/* A new page of the batch (zeroed; the caller fills it). */
-static int batch_add(pager_batch *b, uint32_t pgno, pager_page **out, sealdb_error *err)
+/* A new page of the batch holding a copy of src, or zeros (src NULL). */
+static int batch_add(pager_batch *b, uint32_t pgno, const uint8_t *src, pager_page **out,
+                     sealdb_error *err)
 {
     pager *p = b->p;
     if (2 * (b->count + 1) > b->cap) {
@@ -1388,14 +1406,29 @@ static int batch_add(pager_batch *b, uint32_t pgno, pager_page **out, sealdb_err
         b->cap = cap;
     }
     pager_page *v = calloc(1, sizeof *v);
-    uint8_t *data = v ? calloc(1, p->page_size) : NULL;
+    if (!v) {
+        return error_set(err, SEALDB_ENOMEM, "out of memory for the write batch");
+    }
+    int32_t slot = -1;
+    if (p->cache.nslots >= BATCH_SLOTS_MIN_CACHE &&
+        b->slots < p->cache.nslots / BATCH_SLOTS_SHARE) {
+        hazard_ctx hz = {p, &b->snap};
+        slot = cache_slot_alloc(&p->cache, hint_hazards, &hz);
+    }
+    uint8_t *data = slot >= 0 ? cache_slot_data(&p->cache, slot) : malloc(p->page_size);
     if (!data) {
         free(v);
         return error_set(err, SEALDB_ENOMEM, "out of memory for the write batch");
     }
+    b->slots += slot >= 0;
+    if (src) {
+        memcpy(data, src, p->page_size);
+    } else {
+        memset(data, 0, p->page_size);
+    }
     v->pgno = pgno;
     v->tag = TAG_DIRTY;
-    v->slot = -1;
+    v->slot = slot;
     v->data = data;
     tab_put(b->tab, b->cap, v);
     b->count++;
@@ -1462,10 +1495,7 @@ int pager_write(pager_batch *b, uint32_t pgno, uint8_t **data, sealdb_error *err
             return rc;
         }
     }
-    rc = batch_add(b, pgno, &v, err);
-    if (rc == SEALDB_OK && cur) {
-        memcpy(v->data, cur->data, p->page_size);
-    }
+    rc = batch_add(b, pgno, cur ? cur->data : NULL, &v, err);
     pager_put(cur);
     if (rc == SEALDB_OK) {
         *data = v->data;
@@ -1478,12 +1508,13 @@ static int write_zeroed(pager_batch *b, uint32_t pgno, uint8_t **data, sealdb_er
 {
     pager_page *v = batch_find(b, pgno);
     if (!v) {
-        const int rc = batch_add(b, pgno, &v, err);
+        const int rc = batch_add(b, pgno, NULL, &v, err);
         if (rc != SEALDB_OK) {
             return rc;
         }
+    } else {
+        memset(v->data, 0, b->p->page_size);
     }
-    memset(v->data, 0, b->p->page_size);
     *data = v->data;
     return SEALDB_OK;
 }
@@ -1795,10 +1826,20 @@ int pager_commit(pager_batch *b, sealdb_error *err)
         v->slot = -1;
         v->older = r->frames;
         r->frames = v;
-        hazard_ctx hz = {p, &b->snap};
-        const int32_t slot = cache_slot_alloc(c, hint_hazards, &hz);
+        /* the dirty page's own slot becomes the version's; a page in a
+         * heap buffer is copied into a free slot if there is one */
+        int32_t slot = pages[i]->slot;
         if (slot >= 0) {
-            memcpy(cache_slot_data(c, slot), pages[i]->data, p->page_size);
+            pages[i]->slot = -1;
+            pages[i]->data = NULL;
+        } else {
+            hazard_ctx hz = {p, &b->snap};
+            slot = cache_slot_alloc(c, hint_hazards, &hz);
+            if (slot >= 0) {
+                memcpy(cache_slot_data(c, slot), pages[i]->data, p->page_size);
+            }
+        }
+        if (slot >= 0) {
             cache_attach(c, v, slot);
             cache_hint_set(c, r, v);
         } else {

@@ -445,6 +445,67 @@ static void test_cache(void)
     seal_ctx_close(ctx);
 }
 
+/* A batch writes its pages in cache slots (up to a quarter of a cache of
+ * 256 pages or more): a rollback gives them back, a commit makes them the
+ * new versions' without a copy, so the new versions are hits. Past the
+ * budget, pages go to the heap and are copied in at commit. */
+static void test_batch_slots(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "slots.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .cache_pages = 256};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 120, 1), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    for (uint32_t pg = 2; pg <= 120; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), 1);
+    }
+    pager_snapshot_end(s);
+    pager_stats a, b;
+    pager_stats_get(p, &a);
+    /* 60 pages in slots of their own, given back by a rollback */
+    pager_batch *bt;
+    CHECK_INT(pager_begin(p, &bt, NULL), SEALDB_OK);
+    for (uint32_t pg = 2; pg <= 61; pg++) {
+        uint8_t *d;
+        CHECK_INT(pager_write(bt, pg, &d, NULL), SEALDB_OK);
+        pu_fill(d, pager_usable_size(p), pg, 2);
+    }
+    pager_stats_get(p, &b);
+    CHECK_INT(b.cache_used, a.cache_used + 60);
+    pager_rollback(bt);
+    pager_stats_get(p, &b);
+    CHECK_INT(b.cache_used, a.cache_used);
+    /* committed: version 2 is in those slots, read without a miss; 100
+     * pages are past the budget of 64: 36 are copied in */
+    CHECK_INT(commit_range(p, 2, 101, 2), SEALDB_OK);
+    pager_stats_get(p, &a);
+    CHECK_INT(a.cache_used, b.cache_used + 100);
+    pager_snapshot_begin(p, &s, NULL);
+    for (uint32_t pg = 2; pg <= 120; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), pg <= 101 ? 2 : 1);
+    }
+    pager_snapshot_end(s);
+    pager_stats_get(p, &b);
+    CHECK_INT(b.cache_misses, a.cache_misses);
+    CHECK_INT(b.pages_unsealed, a.pages_unsealed);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    /* reopened: version 2 from the file */
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    for (uint32_t pg = 2; pg <= 120; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), pg <= 101 ? 2 : 1);
+    }
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
 /* ---- snapshot tables ----------------------------------------------------------------------
  */
 
@@ -1169,6 +1230,7 @@ int main(void)
     test_snapshots(SEALDB_AEGIS128L);
     test_snapshots(SEALDB_AES128GCM);
     test_cache();
+    test_batch_slots();
     test_snapshot_tables();
     test_hint();
     test_freelist(512);
