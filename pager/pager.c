@@ -1658,6 +1658,7 @@ int pager_truncate(pager_batch *b, uint32_t page_count, sealdb_error *err)
     for (uint32_t i = 0; i < b->cap; i++) {
         pager_page *v = b->tab[i];
         if (v && v->pgno > page_count) {
+            b->slots -= v->slot >= 0;
             dirty_free(p, v);
             b->tab[i] = NULL;
             b->count--;

@@ -498,10 +498,28 @@ static void test_batch_slots(void)
     /* reopened: version 2 from the file */
     p = open_cfg(path, &cfg, NULL, NULL);
     pager_snapshot_begin(p, &s, NULL);
-    for (uint32_t pg = 2; pg <= 120; pg++) {
-        CHECK_INT(read_version(p, s, pg, NULL, NULL), pg <= 101 ? 2 : 1);
+    for (uint32_t pg = 1; pg <= 120; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), pg == 1 ? 0 : pg <= 101 ? 2 : 1);
     }
     pager_snapshot_end(s);
+    /* pages a truncation drops give their slots back to the batch's budget:
+     * 60 dropped, then 59 more all in slots (with page 1, 60 of 64) */
+    pager_stats_get(p, &a);
+    CHECK_INT(pager_begin(p, &bt, NULL), SEALDB_OK);
+    for (uint32_t pg = 61; pg <= 120; pg++) {
+        uint8_t *d;
+        CHECK_INT(pager_write(bt, pg, &d, NULL), SEALDB_OK);
+    }
+    CHECK_INT(pager_truncate(bt, 60, NULL), SEALDB_OK);
+    for (uint32_t pg = 2; pg <= 60; pg++) {
+        uint8_t *d;
+        CHECK_INT(pager_write(bt, pg, &d, NULL), SEALDB_OK);
+    }
+    pager_stats_get(p, &b);
+    CHECK_INT(b.cache_used, a.cache_used + 60);
+    pager_rollback(bt);
+    pager_stats_get(p, &b);
+    CHECK_INT(b.cache_used, a.cache_used);
     CHECK_INT(pager_close(p, NULL), SEALDB_OK);
     seal_ctx_close(ctx);
 }
