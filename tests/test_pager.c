@@ -386,17 +386,25 @@ static void test_snapshots(sealdb_cipher_id cipher)
 /* ---- the cache ----------------------------------------------------------------------------------
  */
 
+/* A new database of pages 2..last at version 1 written through a cache of
+ * cfg->cache_pages, reopened with nothing cached (cfg->create is left 0). */
+static pager *open_filled(const char *path, pager_config *cfg, uint32_t last)
+{
+    cfg->create = 1;
+    pager *p = open_cfg(path, cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, last, 1), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    cfg->create = 0;
+    return open_cfg(path, cfg, NULL, NULL);
+}
+
 static void test_cache(void)
 {
     char path[512];
     path_of(path, sizeof path, "cache.db");
     seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
-    pager_config cfg = {.seal = ctx, .create = 1, .cache_pages = 16};
-    pager *p = open_cfg(path, &cfg, NULL, NULL);
-    CHECK_INT(commit_range(p, 2, 100, 1), SEALDB_OK);
-    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
-    cfg.create = 0;
-    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_config cfg = {.seal = ctx, .cache_pages = 16};
+    pager *p = open_filled(path, &cfg, 100);
     pager_stats a, b;
     pager_stats_get(p, &a);
     CHECK_INT(a.cache_capacity, 16);
@@ -454,12 +462,8 @@ static void test_batch_slots(void)
     char path[512];
     path_of(path, sizeof path, "slots.db");
     seal_ctx *ctx = pu_ctx(SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED);
-    pager_config cfg = {.seal = ctx, .create = 1, .cache_pages = 256};
-    pager *p = open_cfg(path, &cfg, NULL, NULL);
-    CHECK_INT(commit_range(p, 2, 120, 1), SEALDB_OK);
-    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
-    cfg.create = 0;
-    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_config cfg = {.seal = ctx, .cache_pages = 256};
+    pager *p = open_filled(path, &cfg, 120);
     pager_snapshot *s;
     pager_snapshot_begin(p, &s, NULL);
     for (uint32_t pg = 2; pg <= 120; pg++) {
