@@ -40,8 +40,17 @@
  * grouped / groups and WAL syncs per commit. Nothing here asserts a time.
  * The files live in a scratch directory removed at the end.
  *
+ * With --turso SCRIPT (bench/node/bench_turso_mvcc.mjs, which bench/run
+ * passes when Node.js and the Node peers are installed), each measurement
+ * has a third side: Turso Database's concurrent transactions (BEGIN
+ * CONCURRENT in its MVCC journal mode, a connection per worker thread in
+ * one Node process, the same rows, transactions and durability) on a file
+ * of its own, plain or aegis256 to match the engine. The three sides run
+ * back to back in an order that rotates run by run, and each measurement
+ * gets a second line with Turso as the baseline.
+ *
  * Usage: bench_mvcc [--quick] [--json] [--runs N] [--rows N] [--seconds S]
- *                   [--engines plain,aegis256] [--dir DIR]
+ *                   [--engines plain,aegis256] [--turso SCRIPT] [--dir DIR]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -73,11 +82,12 @@ typedef struct engine {
     const char *name;   /* "mvcc-plain", "mvcc-aegis256" */
     const char *cipher; /* NULL: plain */
     const char *base;   /* the baseline's name */
+    const char *turso;  /* the Turso side's name */
 } engine;
 
 static const engine engines[] = {
-    {"mvcc-plain", NULL, "sqlite-wal-plain"},
-    {"mvcc-aegis256", "aegis256", "sqlite-vfs-wal-aegis256"},
+    {"mvcc-plain", NULL, "sqlite-wal-plain", "turso-concurrent-plain"},
+    {"mvcc-aegis256", "aegis256", "sqlite-vfs-wal-aegis256", "turso-concurrent-aegis256"},
 };
 #define N_ENGINES 2
 
@@ -97,8 +107,9 @@ static const int thread_counts[] = {1, 2, 4, 8};
 #define N_COUNTS 4
 
 typedef struct result {
-    double ops[MAX_RUNS], base[MAX_RUNS];
+    double ops[MAX_RUNS], base[MAX_RUNS], turso[MAX_RUNS];
     int n;
+    uint64_t turso_commits, turso_conflicts; /* Turso's side, summed over the runs */
     /* the native side, summed over the runs (sealdb_get_stats deltas) */
     uint64_t commits, conflicts, retries, groups, grouped, largest, wal_syncs;
     uint64_t gave_up, base_gave_up; /* transactions that ran out of attempts or busy time */
@@ -110,6 +121,7 @@ typedef struct options {
     long rows;
     double seconds;
     char dir[440];
+    const char *turso; /* the Node script of Turso's side, or NULL */
 } options;
 
 /* xorshift64: each thread has its own state. */
@@ -460,6 +472,39 @@ static double native_measure(const engine *e, const char *path, measure *m, int 
     return rate_of(ws, m->threads, m->seconds);
 }
 
+/* Turso's side: one invocation of the Node script, which makes its own
+ * file (Turso's MVCC journal mode) and prints the commits and conflicts of
+ * its worker threads. */
+static double turso_measure(const options *o, const engine *e, const measure *m, int s, result *r)
+{
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd,
+             "node '%s' --db '%s/turso.db' --threads %d --seconds %.3f --sync %s --workload %s "
+             "--rows %ld --hot-rows %d --hot-share %.2f%s%s%s%s",
+             o->turso, o->dir, m->threads, m->seconds, sync_names[s], workload_names[m->workload],
+             m->rows, HOT_ROWS, 1.0 / HOT_ONE_IN, e->cipher ? " --cipher " : "",
+             e->cipher ? e->cipher : "", e->cipher ? " --hexkey " : "",
+             e->cipher ? bench_hex32 : "");
+    FILE *f = popen(cmd, "r");
+    if (!f) {
+        die("Turso's side", strerror(errno));
+    }
+    char line[300] = "";
+    const int got = fgets(line, sizeof line, f) != NULL;
+    const int status = pclose(f);
+    unsigned long long commits = 0, conflicts = 0;
+    double seconds = 0;
+    if (!got || status != 0 ||
+        sscanf(line, "{\"commits\":%llu,\"conflicts\":%llu,\"seconds\":%lf}", &commits, &conflicts,
+               &seconds) != 3 ||
+        seconds <= 0) {
+        die("Turso's side", "the Node script failed (its message is above)");
+    }
+    r->turso_commits += commits;
+    r->turso_conflicts += conflicts;
+    return (double)commits / seconds;
+}
+
 /* ---- runs ------------------------------------------------------------------------------------ */
 
 static void row_pad(long i, char *pad)
@@ -500,23 +545,32 @@ static void path_of(const options *o, const char *name, char *out, size_t cap)
     snprintf(out, cap, "%s/%s.db", o->dir, name);
 }
 
-static void print_result(const options *o, const engine *e, int w, int s, int threads,
-                         const result *r)
+static double rate(uint64_t part, uint64_t commits)
+{
+    return commits + part ? (double)part / (double)(commits + part) : 0;
+}
+
+/* One line: the native side against one baseline (SQLite's, the targets'
+ * baseline, or Turso's). */
+static void print_line(const options *o, const engine *e, int w, int s, int threads,
+                       const result *r, const char *base_name, const double *base,
+                       double base_conflict_rate, int sqlite)
 {
     double mn, mx, rmn, rmx, bmn, bmx;
     const double med = bench_median(r->ops, r->n, &mn, &mx);
     double ratio[MAX_RUNS];
     for (int i = 0; i < r->n; i++) {
-        ratio[i] = r->base[i] > 0 ? r->ops[i] / r->base[i] : 0;
+        ratio[i] = base[i] > 0 ? r->ops[i] / base[i] : 0;
     }
     const double rmed = bench_median(ratio, r->n, &rmn, &rmx);
-    const double bmed = bench_median(r->base, r->n, &bmn, &bmx);
-    const double conflict_rate =
-        r->commits + r->conflicts ? (double)r->conflicts / (double)(r->commits + r->conflicts) : 0;
+    double copy[MAX_RUNS];
+    memcpy(copy, base, sizeof copy);
+    const double bmed = bench_median(copy, r->n, &bmn, &bmx);
+    const double conflict_rate = rate(r->conflicts, r->commits);
     const double avg_group = r->groups ? (double)r->grouped / (double)r->groups : 0;
     const double syncs_per_commit = r->commits ? (double)r->wal_syncs / (double)r->commits : 0;
-    const int has_ratio_target = threads == TARGET_THREADS;
-    const int has_conflict_target = w == W_DISJOINT;
+    const int has_ratio_target = sqlite && threads == TARGET_THREADS;
+    const int has_conflict_target = sqlite && w == W_DISJOINT;
     char targets[200] = "";
     if (o->json) {
         int used = 0;
@@ -537,14 +591,15 @@ static void print_result(const options *o, const engine *e, int w, int s, int th
                "\"conflict_rate\":%.5f,\"retries\":%llu,\"gave_up\":%llu,"
                "\"baseline_gave_up\":%llu,\"groups\":%llu,\"grouped\":%llu,\"avg_group\":%.3f,"
                "\"largest_group\":%llu,\"wal_syncs\":%llu,\"wal_syncs_per_commit\":%.4f,"
-               "\"rows\":%ld,\"seconds\":%.3f,\"layout\":\"%s\"%s}\n",
+               "\"baseline_conflict_rate\":%.5f,\"rows\":%ld,\"seconds\":%.3f,"
+               "\"layout\":\"%s\"%s}\n",
                e->name, workload_names[w], sync_names[s], threads, med, r->n, mn, mx, rmed, rmn,
-               rmx, e->base, bmed, bmn, bmx, (unsigned long long)r->commits,
+               rmx, base_name, bmed, bmn, bmx, (unsigned long long)r->commits,
                (unsigned long long)r->conflicts, conflict_rate, (unsigned long long)r->retries,
                (unsigned long long)r->gave_up, (unsigned long long)r->base_gave_up,
                (unsigned long long)r->groups, (unsigned long long)r->grouped, avg_group,
                (unsigned long long)r->largest, (unsigned long long)r->wal_syncs, syncs_per_commit,
-               o->rows, o->seconds, e->cipher ? "hardened" : "plain", targets);
+               base_conflict_rate, o->rows, o->seconds, e->cipher ? "hardened" : "plain", targets);
     } else {
         if (has_ratio_target) {
             snprintf(targets, sizeof targets, "  target >= %.1fx: %s", target_ratio[s],
@@ -552,14 +607,24 @@ static void print_result(const options *o, const engine *e, int w, int s, int th
         }
         printf("%-8s %-6s %d thr  %-14s %9.0f/s  %-24s %9.0f/s  ratio %6.3f (%.3f-%.3f)  "
                "conflicts %.2f%%  group %.2f  syncs/commit %.3f%s\n",
-               workload_names[w], sync_names[s], threads, e->name, med, e->base, bmed, rmed, rmn,
+               workload_names[w], sync_names[s], threads, e->name, med, base_name, bmed, rmed, rmn,
                rmx, conflict_rate * 100, avg_group, syncs_per_commit, targets);
+    }
+}
+
+static void print_result(const options *o, const engine *e, int w, int s, int threads,
+                         const result *r)
+{
+    print_line(o, e, w, s, threads, r, e->base, r->base, 0, 1);
+    if (o->turso) {
+        print_line(o, e, w, s, threads, r, e->turso, r->turso,
+                   rate(r->turso_conflicts, r->turso_commits), 0);
     }
 }
 
 static const char usage_text[] =
     "usage: %s [--quick] [--json] [--runs N] [--rows N] [--seconds S]\n"
-    "          [--engines plain,aegis256] [--dir DIR]\n"
+    "          [--engines plain,aegis256] [--turso SCRIPT] [--dir DIR]\n"
     "  Commits per second of 1, 2, 4 and 8 writer threads: the native engine's\n"
     "  concurrent transactions (one shared handle, sealdb_run) against SQLite in\n"
     "  WAL mode (a connection per thread, BEGIN IMMEDIATE), each on its own copy\n"
@@ -570,6 +635,8 @@ static const char usage_text[] =
     "  --rows N      rows in the table (default 10000)\n"
     "  --seconds S   length of one measurement (default 1)\n"
     "  --engines L   plain and/or aegis256 (default both)\n"
+    "  --turso S     also Turso's BEGIN CONCURRENT, through the Node script S\n"
+    "                (bench/node/bench_turso_mvcc.mjs)\n"
     "  --dir DIR     scratch directory (default $TMPDIR or /tmp)\n";
 
 int bench_mvcc_main(int argc, char **argv)
@@ -603,6 +670,8 @@ int bench_mvcc_main(int argc, char **argv)
                 fprintf(stderr, "%s: --seconds needs a number from 0.01 to 60\n", argv[0]);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--turso") && i + 1 < argc) {
+            o.turso = argv[++i];
         } else if (!strcmp(argv[i], "--engines") && i + 1 < argc) {
             engine_list = argv[++i];
         } else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
@@ -648,11 +717,15 @@ int bench_mvcc_main(int argc, char **argv)
                "\"seconds\":%.3f,\"threads\":[1,2,4,8],\"hot_rows\":%d,\"hot_share\":%.2f,"
                "\"journal_mode\":\"wal\",\"sqlite_txn\":\"BEGIN IMMEDIATE\","
                "\"busy_timeout_ms\":%d,\"native_txn\":\"SEALDB_TXN_CONCURRENT via sealdb_run\","
-               "\"cpus\":%ld,\"sqlite_version\":\"%s\",\"ratio\":\"median over runs of "
-               "native/SQLite commits per second in the same run, each on its own copy\"}\n",
+               "\"cpus\":%ld,\"sqlite_version\":\"%s\",\"turso_txn\":\"%s\","
+               "\"ratio\":\"median over runs of native/baseline commits per second in the "
+               "same run, each on its own copy\"}\n",
                o.quick ? "true" : "false", o.runs, o.rows, PAD_BYTES, PAGE_SIZE, o.seconds,
                HOT_ROWS, 1.0 / HOT_ONE_IN, BUSY_TIMEOUT, sysconf(_SC_NPROCESSORS_ONLN),
-               sqlite3_libversion());
+               sqlite3_libversion(),
+               o.turso ? "BEGIN CONCURRENT in journal_mode mvcc, a connection per worker "
+                         "thread in one Node process, retried on conflict"
+                       : "not measured");
     }
     static result r[N_ENGINES][N_WORKLOADS][N_SYNCS][N_COUNTS];
     for (int e = 0; e < N_ENGINES; e++) {
@@ -666,7 +739,6 @@ int bench_mvcc_main(int argc, char **argv)
         make_db(&engines[e], path, o.rows);
     }
     for (int run = 0; run < o.runs; run++) {
-        const int native_first = run % 2 == 0;
         for (int e = 0; e < N_ENGINES; e++) {
             char native_path[600], sql_path[600];
             if (!o.use[e]) {
@@ -682,13 +754,18 @@ int bench_mvcc_main(int argc, char **argv)
                                      .threads = thread_counts[c],
                                      .rows = o.rows,
                                      .seconds = o.seconds};
-                        for (int side = 0; side < 2; side++) {
+                        const int sides = o.turso ? 3 : 2;
+                        for (int k = 0; k < sides; k++) {
+                            /* the order of the sides rotates run by run */
+                            const int side = (k + run) % sides;
                             settle(o.dir);
-                            if (side == !native_first) {
+                            if (side == 0) {
                                 res->ops[run] =
                                     native_measure(&engines[e], native_path, &m, s, res);
-                            } else {
+                            } else if (side == 1) {
                                 res->base[run] = sql_measure(&engines[e], sql_path, &m, s, res);
+                            } else {
+                                res->turso[run] = turso_measure(&o, &engines[e], &m, s, res);
                             }
                         }
                         res->n = run + 1;
