@@ -495,7 +495,7 @@ static double turso_measure(const options *o, const engine *e, const measure *m,
     unsigned long long commits = 0, conflicts = 0;
     double seconds = 0;
     if (!got || status != 0 ||
-        sscanf(line, "{\"commits\":%llu,\"conflicts\":%llu,\"seconds\":%lf}", &commits, &conflicts,
+        sscanf(line, "{\"commits\":%llu,\"conflicts\":%llu,\"seconds\":%lf", &commits, &conflicts,
                &seconds) != 3 ||
         seconds <= 0) {
         die("Turso's side", "the Node script failed (its message is above)");
