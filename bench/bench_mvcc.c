@@ -567,9 +567,7 @@ static void print_line(const options *o, const engine *e, int w, int s, int thre
         ratio[i] = base[i] > 0 ? r->ops[i] / base[i] : 0;
     }
     const double rmed = bench_median(ratio, r->n, &rmn, &rmx);
-    double copy[MAX_RUNS];
-    memcpy(copy, base, sizeof copy);
-    const double bmed = bench_median(copy, r->n, &bmn, &bmx);
+    const double bmed = bench_median(base, r->n, &bmn, &bmx);
     const double conflict_rate = rate(r->conflicts, r->commits);
     const double avg_group = r->groups ? (double)r->grouped / (double)r->groups : 0;
     const double syncs_per_commit = r->commits ? (double)r->wal_syncs / (double)r->commits : 0;
