@@ -15,15 +15,21 @@
  *   system-call table); otherwise each file serialises its I/O.
  * - A read past the end of the file gives zeros and SEALDB_OK, as SQLite's
  *   SQLITE_IOERR_SHORT_READ promises.
+ * - Reads of a file the unix VFS opened go straight to its descriptor with
+ *   pread, once the descriptor is proven to be that file (see direct_fd);
+ *   everything else (writes, syncs, locks, closing) goes through the VFS.
  * - The full path name given to the VFS lives as long as the handle (the
  *   unix VFS keeps the pointer), with the extra NULs SQLite's file names
  *   carry.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pager.h"
 
@@ -32,6 +38,7 @@ typedef struct vfs_file {
     sqlite3_vfs *vfs;
     char *name;         /* the full path name, owned */
     int serial;         /* the VFS does not use pread: one I/O at a time */
+    int fd;             /* the unix VFS's descriptor for reads, or -1 */
     pthread_mutex_t mu; /* for serial */
     sqlite3_file *f;    /* vfs->szOsFile bytes, allocated with the struct */
 } vfs_file;
@@ -74,6 +81,36 @@ static int vfs_uses_pread(sqlite3_vfs *vfs)
         return 0;
     }
     return vfs->xGetSystemCall(vfs, "pread") != NULL || vfs->xGetSystemCall(vfs, "pread64") != NULL;
+}
+
+/* The descriptor the unix VFS opened for f, or -1. A read through the VFS
+ * costs three calls and their checks on top of the pread; a miss in the
+ * page cache is mostly that pread, so the pager reads the descriptor
+ * itself. SQLite has no call that gives it: the unix VFS's file starts with
+ * its methods, its VFS and its inode record, then the descriptor, a layout
+ * SQLite has kept for many releases. The value is used only when it is an
+ * open descriptor of the very file at the path (same device and inode, a
+ * regular file) that allows reading; otherwise reads stay with the VFS. The
+ * descriptor is never closed here: the VFS owns it and its POSIX locks. */
+static int direct_fd(sqlite3_vfs *vfs, sqlite3_file *f, const char *name)
+{
+    const char *vn = vfs->zName ? vfs->zName : "";
+    if (strncmp(vn, "unix", 4) != 0 || (vn[4] != 0 && vn[4] != '-') ||
+        vfs->szOsFile < (int)(3 * sizeof(void *) + sizeof(int))) {
+        return -1;
+    }
+    int fd;
+    memcpy(&fd, (const uint8_t *)f + 3 * sizeof(void *), sizeof fd);
+    struct stat a, b;
+    if (fd < 0 || fstat(fd, &a) != 0 || stat(name, &b) != 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino || !S_ISREG(a.st_mode)) {
+        return -1;
+    }
+    const int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY) {
+        return -1;
+    }
+    return fd;
 }
 
 /* A full path name with SQLite's trailing NULs (no URI parameters). */
@@ -128,6 +165,7 @@ static int io_open(const pager_io *io, const char *path, pager_file_kind kind, i
         return (rc & 0xff) == SQLITE_NOMEM ? SEALDB_ENOMEM : SEALDB_EIO;
     }
     vf->serial = !vfs_uses_pread(vfs);
+    vf->fd = vf->serial ? -1 : direct_fd(vfs, vf->f, vf->name);
     pthread_mutex_init(&vf->mu, NULL);
     *out = &vf->base;
     return SEALDB_OK;
@@ -177,9 +215,32 @@ static void serial_unlock(vfs_file *vf)
  * 0x1ffff: SQLite's pages are never larger), so transfers go in pieces. */
 #define IO_CHUNK 65536u
 
+/* io_read on the VFS's descriptor: what its xRead gives (zeros past the
+ * end of the file, EINTR retried). */
+static int fd_read(vfs_file *vf, uint8_t *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+    while (done < n) {
+        const ssize_t got = pread(vf->fd, buf + done, n - done, (off_t)(off + done));
+        if (got > 0) {
+            done += (size_t)got;
+        } else if (got == 0) {
+            memset(buf + done, 0, n - done);
+            break;
+        } else if (errno != EINTR) {
+            vf->base.err_no = errno;
+            return SEALDB_EIO;
+        }
+    }
+    return SEALDB_OK;
+}
+
 static int io_read(pager_file *f, void *buf, size_t n, uint64_t off)
 {
     vfs_file *vf = (vfs_file *)f;
+    if (vf->fd >= 0) {
+        return fd_read(vf, buf, n, off);
+    }
     int rc = SQLITE_OK;
     serial_lock(vf);
     for (size_t done = 0; done < n && rc == SQLITE_OK;) {

@@ -20,9 +20,12 @@
  * - I/O errors (EIO, ENOSPC, short writes, failed syncs, failed reads)
  *   reach the caller with a message; nothing committed is lost.
  * - Durability modes sync exactly when they say.
+ * - Reads of a file the unix VFS opened go to its descriptor; a file that
+ *   only looks like the unix VFS's is read through its VFS.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1234,6 +1237,182 @@ static void test_durability(void)
     }
 }
 
+/* ---- reads on the unix VFS's descriptor ---------------------------------- */
+
+/* Reads the unix VFS makes itself, counted through its system-call table. */
+static long vfs_preads;
+static sqlite3_syscall_ptr real_pread, real_pread64;
+
+static ssize_t counting_pread(int fd, void *buf, size_t n, off_t off)
+{
+    vfs_preads++;
+    return ((ssize_t(*)(int, void *, size_t, off_t))real_pread)(fd, buf, n, off);
+}
+
+static ssize_t counting_pread64(int fd, void *buf, size_t n, off_t off)
+{
+    vfs_preads++;
+    return ((ssize_t(*)(int, void *, size_t, off_t))real_pread64)(fd, buf, n, off);
+}
+
+/* A VFS over the unix VFS whose files put a decoy where the unix VFS keeps
+ * its descriptor: a descriptor of another file. */
+typedef struct shim_file {
+    const sqlite3_io_methods *methods;
+    void *unused[2];
+    int decoy;
+    sqlite3_file *real; /* follows the struct */
+} shim_file;
+
+static sqlite3_vfs *unix_vfs;
+static int shim_decoy = -1;
+
+#define SHIM_REAL(f) (((shim_file *)(void *)(f))->real)
+static int shim_close(sqlite3_file *f)
+{
+    return SHIM_REAL(f)->pMethods->xClose(SHIM_REAL(f));
+}
+static int shim_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{
+    return SHIM_REAL(f)->pMethods->xRead(SHIM_REAL(f), b, n, o);
+}
+static int shim_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{
+    return SHIM_REAL(f)->pMethods->xWrite(SHIM_REAL(f), b, n, o);
+}
+static int shim_truncate(sqlite3_file *f, sqlite3_int64 n)
+{
+    return SHIM_REAL(f)->pMethods->xTruncate(SHIM_REAL(f), n);
+}
+static int shim_sync(sqlite3_file *f, int flags)
+{
+    return SHIM_REAL(f)->pMethods->xSync(SHIM_REAL(f), flags);
+}
+static int shim_size(sqlite3_file *f, sqlite3_int64 *n)
+{
+    return SHIM_REAL(f)->pMethods->xFileSize(SHIM_REAL(f), n);
+}
+static int shim_lock(sqlite3_file *f, int l)
+{
+    return SHIM_REAL(f)->pMethods->xLock(SHIM_REAL(f), l);
+}
+static int shim_unlock(sqlite3_file *f, int l)
+{
+    return SHIM_REAL(f)->pMethods->xUnlock(SHIM_REAL(f), l);
+}
+static int shim_reserved(sqlite3_file *f, int *out)
+{
+    return SHIM_REAL(f)->pMethods->xCheckReservedLock(SHIM_REAL(f), out);
+}
+static int shim_fcntl(sqlite3_file *f, int op, void *arg)
+{
+    return SHIM_REAL(f)->pMethods->xFileControl(SHIM_REAL(f), op, arg);
+}
+static int shim_sector(sqlite3_file *f)
+{
+    return SHIM_REAL(f)->pMethods->xSectorSize(SHIM_REAL(f));
+}
+static int shim_device(sqlite3_file *f)
+{
+    return SHIM_REAL(f)->pMethods->xDeviceCharacteristics(SHIM_REAL(f));
+}
+static const sqlite3_io_methods shim_methods = {
+    .iVersion = 1,
+    .xClose = shim_close,
+    .xRead = shim_read,
+    .xWrite = shim_write,
+    .xTruncate = shim_truncate,
+    .xSync = shim_sync,
+    .xFileSize = shim_size,
+    .xLock = shim_lock,
+    .xUnlock = shim_unlock,
+    .xCheckReservedLock = shim_reserved,
+    .xFileControl = shim_fcntl,
+    .xSectorSize = shim_sector,
+    .xDeviceCharacteristics = shim_device,
+};
+
+static int shim_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags,
+                     int *out_flags)
+{
+    (void)vfs;
+    shim_file *sf = (shim_file *)(void *)f;
+    memset(sf, 0, sizeof *sf);
+    sf->real = (sqlite3_file *)(void *)(sf + 1);
+    sf->decoy = shim_decoy;
+    const int rc = unix_vfs->xOpen(unix_vfs, name, sf->real, flags, out_flags);
+    if (sf->real->pMethods) {
+        sf->methods = &shim_methods;
+    }
+    return rc;
+}
+
+/* Count the pager's reads that reach the unix VFS's pread: none with the
+ * unix VFS itself (the pager reads its descriptor), all of them with a VFS
+ * whose file only looks like the unix VFS's, whose decoy descriptor is
+ * refused; the pages read right both ways. */
+static void test_direct_reads(void)
+{
+    unix_vfs = sqlite3_vfs_find("unix");
+    CHECK(unix_vfs != NULL);
+    if (!unix_vfs) {
+        return;
+    }
+    real_pread = unix_vfs->xGetSystemCall(unix_vfs, "pread");
+    real_pread64 = unix_vfs->xGetSystemCall(unix_vfs, "pread64");
+    CHECK(real_pread != NULL || real_pread64 != NULL);
+    if (real_pread) {
+        unix_vfs->xSetSystemCall(unix_vfs, "pread", (sqlite3_syscall_ptr)counting_pread);
+    }
+    if (real_pread64) {
+        unix_vfs->xSetSystemCall(unix_vfs, "pread64", (sqlite3_syscall_ptr)counting_pread64);
+    }
+    char path[512], other[512];
+    path_of(path, sizeof path, "direct.db");
+    path_of(other, sizeof other, "decoy.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .cache_pages = 16};
+    pager *p = open_filled(path, &cfg, 60);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    vfs_preads = 0;
+    for (uint32_t pg = 2; pg <= 60; pg++) {
+        CHECK_INT(read_version(p, s, pg, NULL, NULL), 1);
+    }
+    CHECK_INT(vfs_preads, 0);
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+
+    /* a file that only looks like the unix VFS's */
+    shim_decoy = open(other, O_RDWR | O_CREAT, 0600);
+    CHECK(shim_decoy >= 0);
+    CHECK_INT((int)write(shim_decoy, "decoy", 5), 5);
+    sqlite3_vfs shim = *unix_vfs;
+    shim.zName = "unix-shim";
+    shim.szOsFile = (int)sizeof(shim_file) + unix_vfs->szOsFile;
+    shim.xOpen = shim_open;
+    shim.pNext = NULL;
+    pager_io io = *pager_io_default();
+    io.ctx = &shim;
+    cfg.io = &io;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK(p != NULL);
+    if (p) {
+        pager_snapshot_begin(p, &s, NULL);
+        vfs_preads = 0;
+        for (uint32_t pg = 2; pg <= 60; pg++) {
+            CHECK_INT(read_version(p, s, pg, NULL, NULL), 1);
+        }
+        CHECK_INT(vfs_preads, 59);
+        pager_snapshot_end(s);
+        CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    }
+    close(shim_decoy);
+    unix_vfs->xSetSystemCall(unix_vfs, "pread", NULL);
+    unix_vfs->xSetSystemCall(unix_vfs, "pread64", NULL);
+    seal_ctx_close(ctx);
+}
+
 int main(void)
 {
     if (crypto_init() != 0) {
@@ -1262,6 +1441,7 @@ int main(void)
     test_io_errors();
     test_uncommitted_chunks();
     test_durability();
+    test_direct_reads();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (!check_failures && system(cmd) != 0) {
