@@ -1234,10 +1234,8 @@ static int moved(sealdb_cursor *c, int rc, int eof, sealdb_error *err)
     }
     c->at = !eof;
     c->gone = 0;
-    if (c->aux_open) {
-        btree_cursor_close(&c->aux);
-        c->aux_open = 0;
-    }
+    /* the table cursor (index cursors) stays open: the next row's seek
+     * keeps the root and interior pages it shares with this row's */
     return SEALDB_OK;
 }
 
