@@ -186,7 +186,9 @@ static int leaf_cell_rowid(btree_cursor *c, const btree_level *l, uint32_t i, in
     const uint8_t *p = l->data + off, *end = l->data + c->src->usable;
     /* the cell's next line: the row's payload, if this is the cell sought;
      * its load then overlaps this one */
-    __builtin_prefetch(p + 64);
+    if (off + 64 < c->src->usable) {
+        __builtin_prefetch(p + 64);
+    }
     uint64_t v;
     const int n = varint_get_fast(p, end, &v);
     if (!n || !varint_get_fast(p + n, end, &v)) {

@@ -1,7 +1,7 @@
 /*
- * test_nomem.c - the pager and the native engine when memory runs out:
- * every allocation of a transaction, its commit and the reads after it
- * fails in turn.
+ * test_nomem.c - the pager, the native engine and SQL through the sealdb
+ * VFS when memory runs out: every allocation of a transaction, its commit
+ * and the reads after it fails in turn.
  *
  * The test binary supplies malloc, calloc and realloc (over glibc's own),
  * which fail the n-th call after the test arms them. For n = 1, 2, ... one
@@ -17,6 +17,11 @@
  * turn. A failed transaction leaves no row, no index entry; a committed
  * one all of them; the table and its index match a model after every
  * round, after reopening, and SQLite's integrity_check passes.
+ *
+ * And SQL on a sealed database through the sealdb VFS, with a page cache
+ * small enough that statements read and unseal pages all the time: each
+ * allocation of a transaction (SQLite's and the VFS's alike) failing in
+ * turn gives SQLITE_NOMEM, and the transaction lands whole or not at all.
  *
  * Not under AddressSanitizer or ThreadSanitizer, whose allocators the
  * replacements would bypass (the test then reports itself skipped).
@@ -43,7 +48,9 @@ extern void *__libc_malloc(size_t n);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
 
-/* the call that fails (0: none) and the calls counted since arming */
+/* The replacements are exported (the build hides symbols by default), so
+ * that SQLite's shared library allocates through them too. The call that
+ * fails (0: none) and the calls counted since arming: */
 static __thread long fail_at, calls;
 
 static int fails_now(void)
@@ -51,17 +58,17 @@ static int fails_now(void)
     return fail_at && ++calls == fail_at;
 }
 
-void *malloc(size_t n)
+__attribute__((visibility("default"))) void *malloc(size_t n)
 {
     return fails_now() ? NULL : __libc_malloc(n);
 }
 
-void *calloc(size_t n, size_t size)
+__attribute__((visibility("default"))) void *calloc(size_t n, size_t size)
 {
     return fails_now() ? NULL : __libc_calloc(n, size);
 }
 
-void *realloc(void *p, size_t n)
+__attribute__((visibility("default"))) void *realloc(void *p, size_t n)
 {
     return fails_now() ? NULL : __libc_realloc(p, n);
 }
@@ -93,9 +100,6 @@ static int check_step(int rc, const sealdb_error *err, int *failed)
     }
     CHECK_INT(rc, SEALDB_ENOMEM);
     CHECK(err->message[0] != 0);
-    if (getenv("NOMEM_DEBUG")) {
-        fprintf(stderr, "call %ld: %s\n", calls, err->message);
-    }
     *failed = 1;
     return 0;
 }
@@ -402,6 +406,134 @@ static void test_engine_nomem(int kind)
     pu_remove_db(path);
 }
 
+/* ---- SQL through the sealdb VFS ------------------------------------------ */
+
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* count(*) and sum(v) of t, read with nothing armed */
+static void table_sums(sqlite3 *db, int64_t *count, int64_t *sum)
+{
+    sqlite3_stmt *st = NULL;
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*), total(v) FROM t", -1, &st, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    *count = sqlite3_column_int64(st, 0);
+    *sum = (int64_t)sqlite3_column_double(st, 1);
+    sqlite3_finalize(st);
+}
+
+static void check_integrity(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+}
+
+/* A sealed database through the VFS, a page cache of 8 pages so that the
+ * statements read and unseal pages all the time: a transaction that
+ * updates, inserts and deletes indexed rows, with the n-th allocation from
+ * its start failing (the VFS's and SQLite's own alike). It either commits
+ * whole or leaves nothing: count and sum of the table are the ones before
+ * or the ones after, never anything else; integrity_check says ok. */
+static void test_sql_nomem(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/sql.db", dir);
+    pu_remove_db(path);
+    const sealdb_sqlite_config cfg = {
+        .cipher = "aegis256",
+        .hexkey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"};
+    sqlite3 *db = NULL;
+    sealdb_error err;
+    CHECK_INT(sealdb_sqlite_open(path, &cfg, &db, &err), SEALDB_OK);
+    if (!db) {
+        return;
+    }
+    CHECK_INT(exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA cache_size=8;"
+                           "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad TEXT);"
+                           "CREATE INDEX t_v ON t(v);"
+                           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                           "WHERE i < 300) INSERT INTO t(v, pad) SELECT i, printf('%.200c', 'x') "
+                           "FROM n;"),
+              SQLITE_OK);
+    int64_t count, sum;
+    table_sums(db, &count, &sum);
+    CHECK_INT(count, 300);
+    CHECK_INT(sum, 45150);
+    long n = 1, failures = 0, after_commit = 0;
+    for (; n < 100000; n++) {
+        /* the transaction's effect on count and sum: every 10th row's
+         * v + 1, 3 rows of v = n added, the first row deleted */
+        int64_t del_id = 0, del_v = 0, tenth = 0;
+        sqlite3_stmt *st = NULL;
+        CHECK_INT(sqlite3_prepare_v2(db, "SELECT id, v FROM t ORDER BY id LIMIT 1", -1, &st, NULL),
+                  SQLITE_OK);
+        CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+        del_id = sqlite3_column_int64(st, 0);
+        del_v = sqlite3_column_int64(st, 1) + (del_id % 10 == 0); /* after the update */
+        sqlite3_finalize(st);
+        CHECK_INT(sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE id % 10 = 0", -1, &st, NULL),
+                  SQLITE_OK);
+        CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+        tenth = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        const int64_t want_count = count + 3 - 1;
+        const int64_t want_sum = sum + tenth + 3 * n - del_v;
+        char tx[400];
+        snprintf(tx, sizeof tx,
+                 "BEGIN; UPDATE t SET v = v + 1 WHERE id %% 10 = 0;"
+                 "INSERT INTO t(v, pad) VALUES (%ld, printf('%%.300c', 'y')), (%ld, 'z'), (%ld, "
+                 "printf('%%.900c', 'w'));"
+                 "DELETE FROM t WHERE id = (SELECT min(id) FROM t); COMMIT;",
+                 n, n, n);
+        arm(n);
+        const int rc = exec_sql(db, tx);
+        const int hit = disarm();
+        if (rc != SQLITE_OK) {
+            CHECK(hit);
+            CHECK(rc == SQLITE_NOMEM || rc == SQLITE_IOERR_NOMEM);
+            failures++;
+            exec_sql(db, "ROLLBACK");
+        }
+        int64_t c2, s2;
+        table_sums(db, &c2, &s2);
+        const int whole = c2 == want_count && s2 == want_sum;
+        const int none = c2 == count && s2 == sum;
+        CHECK(whole || none);
+        CHECK(rc != SQLITE_OK || whole);
+        after_commit += rc != SQLITE_OK && whole; /* SQLite may say so; none seen */
+        count = c2;
+        sum = s2;
+        if (rc != SQLITE_OK || n % 16 == 0) {
+            check_integrity(db);
+        }
+        if (!hit) {
+            break;
+        }
+    }
+    CHECK(failures > 10);
+    check_integrity(db);
+    CHECK_INT(sqlite3_close(db), SQLITE_OK);
+    db = NULL;
+    CHECK_INT(sealdb_sqlite_open(path, &cfg, &db, &err), SEALDB_OK);
+    if (db) {
+        int64_t c2, s2;
+        table_sums(db, &c2, &s2);
+        CHECK_INT(c2, count);
+        CHECK_INT(s2, sum);
+        check_integrity(db);
+        sqlite3_close(db);
+    }
+    printf("SQL through the VFS: %ld allocations failed in turn (%ld failed statements, %ld of "
+           "them after the commit had landed)\n",
+           n - 1, failures, after_commit);
+    pu_remove_db(path);
+}
+
 int main(void)
 {
     if (crypto_init() != 0) {
@@ -414,6 +546,7 @@ int main(void)
     test_nomem(0, 16, 30, 2);
     test_engine_nomem(SEALDB_TXN_WRITE);
     test_engine_nomem(SEALDB_TXN_CONCURRENT);
+    test_sql_nomem();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (!check_failures && system(cmd) != 0) {
