@@ -93,6 +93,7 @@ static char dir[256];
 static uint32_t want[512];
 static uint32_t npages; /* the database's pages, as committed */
 
+/* 1 if a step succeeded; else it must say out of memory, with a message */
 static int check_step(int rc, const sealdb_error *err, int *failed)
 {
     if (rc == SEALDB_OK) {
@@ -233,17 +234,6 @@ static void test_nomem(sealdb_cipher_id cipher, uint32_t cache_pages, uint32_t r
 static int64_t model_v[MODEL_ROWS]; /* row rowid's v; 0: no such row */
 static int64_t model_max;           /* the largest rowid ever inserted */
 
-static int step_ok(int rc, const sealdb_error *err, int *failed)
-{
-    if (rc == SEALDB_OK) {
-        return 1;
-    }
-    CHECK_INT(rc, SEALDB_ENOMEM);
-    CHECK(err->message[0] != 0);
-    *failed = 1;
-    return 0;
-}
-
 /* The table t(id INTEGER PRIMARY KEY, v INTEGER, pad TEXT) and its index on
  * v hold exactly the model's rows. */
 static void check_table(sealdb_db *db)
@@ -293,8 +283,8 @@ static int engine_round(sealdb_db *db, int kind, long n, int64_t stamp)
     arm(n);
     sealdb_txn *t = NULL;
     sealdb_table *tbl = NULL;
-    if (step_ok(sealdb_begin(db, kind, &t, &err), &err, &failed) &&
-        step_ok(sealdb_table_find(t, "t", &tbl, &err), &err, &failed)) {
+    if (check_step(sealdb_begin(db, kind, &t, &err), &err, &failed) &&
+        check_step(sealdb_table_find(t, "t", &tbl, &err), &err, &failed)) {
         for (int i = 0; i < 8 && !failed && new_max + 64 < MODEL_ROWS; i++) {
             const sealdb_value row[3] = {
                 {.type = SEALDB_NULL},
@@ -305,7 +295,7 @@ static int engine_round(sealdb_db *db, int kind, long n, int64_t stamp)
             while (top > 0 && !new_v[top]) {
                 top--;
             }
-            if (step_ok(sealdb_insert(t, tbl, row, 3, &id, &err), &err, &failed)) {
+            if (check_step(sealdb_insert(t, tbl, row, 3, &id, &err), &err, &failed)) {
                 /* an exclusive transaction takes the largest rowid + 1, as
                  * SQLite does; concurrent ones take the table's counter,
                  * which rolled-back inserts may have moved on */
@@ -332,16 +322,16 @@ static int engine_round(sealdb_db *db, int kind, long n, int64_t stamp)
                     {.type = SEALDB_INTEGER, .i = stamp * 100 + 50 + i},
                     {.type = SEALDB_TEXT, .n = sizeof pad, .p = (const uint8_t *)pad},
                 };
-                if (step_ok(sealdb_update(t, tbl, id, row, 3, &err), &err, &failed)) {
+                if (check_step(sealdb_update(t, tbl, id, row, 3, &err), &err, &failed)) {
                     new_v[id] = stamp * 100 + 50 + i;
                 }
-            } else if (step_ok(sealdb_delete(t, tbl, id, &err), &err, &failed)) {
+            } else if (check_step(sealdb_delete(t, tbl, id, &err), &err, &failed)) {
                 new_v[id] = 0;
             }
         }
         if (failed) {
             sealdb_rollback(t);
-        } else if (step_ok(sealdb_commit(t, &err), &err, &failed)) {
+        } else if (check_step(sealdb_commit(t, &err), &err, &failed)) {
             memcpy(model_v, new_v, sizeof new_v);
             model_max = new_max;
         }
