@@ -21,10 +21,12 @@
  *   reach the caller with a message; nothing committed is lost.
  * - Durability modes sync exactly when they say.
  * - Reads of a file the unix VFS opened go to its descriptor; a file that
- *   only looks like the unix VFS's is read through its VFS.
+ *   only looks like the unix VFS's is read through its VFS; a failing read
+ *   of the descriptor is an error naming the page and the errno.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1347,6 +1349,25 @@ static int shim_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, i
     return rc;
 }
 
+/* The descriptor this process has open on path (the newest), or -1. */
+static int fd_of_path(const char *path)
+{
+    char want[PATH_MAX], link[64], got[PATH_MAX];
+    if (!realpath(path, want)) {
+        return -1;
+    }
+    int found = -1;
+    for (int fd = 3; fd < 1024; fd++) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        const ssize_t n = readlink(link, got, sizeof got - 1);
+        if (n > 0) {
+            got[n] = 0;
+            found = strcmp(got, want) == 0 ? fd : found;
+        }
+    }
+    return found;
+}
+
 /* Count the pager's reads that reach the unix VFS's pread: none with the
  * unix VFS itself (the pager reads its descriptor), all of them with a VFS
  * whose file only looks like the unix VFS's, whose decoy descriptor is
@@ -1382,6 +1403,31 @@ static void test_direct_reads(void)
     CHECK_INT(vfs_preads, 0);
     pager_snapshot_end(s);
     CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+
+    /* a failing read of the descriptor is an error with its errno: the
+     * pager's descriptor is made a write-only one, then given back */
+    p = open_cfg(path, &cfg, NULL, NULL);
+    const int fd = fd_of_path(path);
+    CHECK(fd >= 0);
+    if (p && fd >= 0) {
+        const int wo = open("/dev/null", O_WRONLY);
+        CHECK_INT(dup2(wo, fd), fd);
+        pager_snapshot_begin(p, &s, NULL);
+        sealdb_error err;
+        pager_page *pg;
+        CHECK_INT(pager_get(s, 30, &pg, &err), SEALDB_EIO);
+        CHECK(strstr(err.message, "reading page 30") != NULL);
+        CHECK(strstr(err.message, "(errno 9)") != NULL); /* EBADF */
+        const int rw = open(path, O_RDWR);
+        CHECK_INT(dup2(rw, fd), fd);
+        CHECK_INT(read_version(p, s, 30, NULL, NULL), 1); /* and it reads again */
+        pager_snapshot_end(s);
+        close(wo);
+        close(rw);
+    }
+    if (p) {
+        pager_close(p, NULL);
+    }
 
     /* a file that only looks like the unix VFS's */
     shim_decoy = open(other, O_RDWR | O_CREAT, 0600);
