@@ -230,6 +230,16 @@ static void test_nomem(sealdb_cipher_id cipher, uint32_t cache_pages, uint32_t r
 
 /* ---- the native engine ------------------------------------------------- */
 
+/* SQLite's integrity_check of an open connection says ok. */
+static void check_integrity(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+}
+
 #define MODEL_ROWS 4096
 static int64_t model_v[MODEL_ROWS]; /* row rowid's v; 0: no such row */
 static int64_t model_max;           /* the largest rowid ever inserted */
@@ -385,11 +395,7 @@ static void test_engine_nomem(int kind)
     }
     sqlite3 *q = NULL;
     CHECK_INT(sqlite3_open_v2(path, &q, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    CHECK_INT(sqlite3_prepare_v2(q, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-    CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
+    check_integrity(q);
     sqlite3_close(q);
     printf("engine, %s transactions: %ld allocations failed in turn\n",
            kind == SEALDB_TXN_WRITE ? "exclusive" : "concurrent", n - 1);
@@ -411,15 +417,6 @@ static void table_sums(sqlite3 *db, int64_t *count, int64_t *sum)
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
     *count = sqlite3_column_int64(st, 0);
     *sum = (int64_t)sqlite3_column_double(st, 1);
-    sqlite3_finalize(st);
-}
-
-static void check_integrity(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-    CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
     sqlite3_finalize(st);
 }
 
