@@ -58,8 +58,20 @@ static int errno_of(int rc, int saved)
     }
 }
 
+static _Thread_local int io_errno;
+
+int pager_io_errno(void)
+{
+    return io_errno;
+}
+
+void pager_io_set_errno(int e)
+{
+    io_errno = e;
+}
+
 /* SEALDB code of a SQLite result; records the errno on failure. */
-static int code_of(vfs_file *vf, int rc)
+static int code_of(int rc)
 {
     const int saved = errno;
     if (rc == SQLITE_OK) {
@@ -71,7 +83,7 @@ static int code_of(vfs_file *vf, int rc)
     if ((rc & 0xff) == SQLITE_NOMEM) {
         return SEALDB_ENOMEM;
     }
-    vf->base.err_no = errno_of(rc, saved);
+    io_errno = errno_of(rc, saved);
     return SEALDB_EIO;
 }
 
@@ -161,7 +173,7 @@ static int io_open(const pager_io *io, const char *path, pager_file_kind kind, i
         }
         free(vf->name);
         free(vf);
-        errno = e;
+        io_errno = e;
         return (rc & 0xff) == SQLITE_NOMEM ? SEALDB_ENOMEM : SEALDB_EIO;
     }
     vf->serial = !vfs_uses_pread(vfs);
@@ -228,7 +240,7 @@ static int fd_read(vfs_file *vf, uint8_t *buf, size_t n, uint64_t off)
             memset(buf + done, 0, n - done);
             break;
         } else if (errno != EINTR) {
-            vf->base.err_no = errno;
+            io_errno = errno;
             return SEALDB_EIO;
         }
     }
@@ -256,7 +268,7 @@ static int io_read(pager_file *f, void *buf, size_t n, uint64_t off)
         done += piece;
     }
     serial_unlock(vf);
-    return code_of(vf, rc);
+    return code_of(rc);
 }
 
 static int io_write(pager_file *f, const void *buf, size_t n, uint64_t off)
@@ -272,7 +284,7 @@ static int io_write(pager_file *f, const void *buf, size_t n, uint64_t off)
         done += piece;
     }
     serial_unlock(vf);
-    return code_of(vf, rc);
+    return code_of(rc);
 }
 
 static int io_sync(pager_file *f, int full)
@@ -281,7 +293,7 @@ static int io_sync(pager_file *f, int full)
     errno = 0;
     const int rc = vf->f->pMethods->xSync(vf->f, full ? SQLITE_SYNC_FULL
                                                       : SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY);
-    return code_of(vf, rc);
+    return code_of(rc);
 }
 
 static int io_truncate(pager_file *f, uint64_t size)
@@ -291,7 +303,7 @@ static int io_truncate(pager_file *f, uint64_t size)
     errno = 0;
     const int rc = vf->f->pMethods->xTruncate(vf->f, (sqlite3_int64)size);
     serial_unlock(vf);
-    return code_of(vf, rc);
+    return code_of(rc);
 }
 
 static int io_size(pager_file *f, uint64_t *size)
@@ -301,21 +313,21 @@ static int io_size(pager_file *f, uint64_t *size)
     errno = 0;
     const int rc = vf->f->pMethods->xFileSize(vf->f, &s);
     *size = rc == SQLITE_OK && s > 0 ? (uint64_t)s : 0;
-    return code_of(vf, rc);
+    return code_of(rc);
 }
 
 static int io_lock(pager_file *f, int level)
 {
     vfs_file *vf = (vfs_file *)f;
     errno = 0;
-    return code_of(vf, vf->f->pMethods->xLock(vf->f, level));
+    return code_of(vf->f->pMethods->xLock(vf->f, level));
 }
 
 static int io_unlock(pager_file *f, int level)
 {
     vfs_file *vf = (vfs_file *)f;
     errno = 0;
-    return code_of(vf, vf->f->pMethods->xUnlock(vf->f, level));
+    return code_of(vf->f->pMethods->xUnlock(vf->f, level));
 }
 
 static void io_close(pager_file *f)

@@ -89,7 +89,7 @@ static const char *errno_text(int e)
     }
 }
 
-int pager_io_error(sealdb_error *err, int rc, const pager_file *f, const char *fmt, ...)
+int pager_io_error(sealdb_error *err, int rc, const char *fmt, ...)
 {
     char what[SEALDB_ERRMSG_MAX];
     va_list ap;
@@ -102,7 +102,7 @@ int pager_io_error(sealdb_error *err, int rc, const pager_file *f, const char *f
     if (rc == SEALDB_EBUSY) {
         return error_set(err, rc, "%s: the file is locked by another connection", what);
     }
-    const int e = f ? f->err_no : errno;
+    const int e = pager_io_errno();
     const char *text = errno_text(e);
     if (text) {
         return error_set(err, rc, "%s: %s", what, text);
@@ -192,11 +192,11 @@ static int create_db(pager *p, sealdb_error *err)
         rc = error_set(err, SEALDB_ECRYPTO, "sealing page 1 failed");
     }
     if (rc == SEALDB_OK && (rc = p->db->io->write(p->db, pg, p->page_size, 0)) != SEALDB_OK) {
-        rc = pager_io_error(err, rc, p->db, "writing page 1 of %s", p->path);
+        rc = pager_io_error(err, rc, "writing page 1 of %s", p->path);
     }
     if (rc == SEALDB_OK && p->durability != PAGER_SYNC_OFF) {
         if ((rc = p->db->io->sync(p->db, 1)) != SEALDB_OK) {
-            rc = pager_io_error(err, rc, p->db, "syncing %s", p->path);
+            rc = pager_io_error(err, rc, "syncing %s", p->path);
         } else {
             stat_add(&p->n_db_syncs, 1);
         }
@@ -248,7 +248,7 @@ static int read_header(pager *p, const pager_config *cfg, sealdb_error *err)
     uint8_t hdr[100];
     int rc = p->db->io->read(p->db, hdr, sizeof hdr, 0);
     if (rc != SEALDB_OK) {
-        return pager_io_error(err, rc, p->db, "reading the header of %s", p->path);
+        return pager_io_error(err, rc, "reading the header of %s", p->path);
     }
     seal_file_info info;
     if ((rc = seal_header_read(hdr, &info, err)) != SEALDB_OK) {
@@ -294,7 +294,7 @@ static int read_header(pager *p, const pager_config *cfg, sealdb_error *err)
     }
     uint64_t size = 0;
     if ((rc = p->db->io->size(p->db, &size)) != SEALDB_OK) {
-        return pager_io_error(err, rc, p->db, "reading the size of %s", p->path);
+        return pager_io_error(err, rc, "reading the size of %s", p->path);
     }
     const uint32_t in_header = get_be32(hdr + 28);
     p->page_count = in_header && memcmp(hdr + 24, hdr + 92, 4) == 0
@@ -416,7 +416,7 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
     }
     int rc = p->io->open(p->io, path, PAGER_FILE_DB, cfg->create, &p->db);
     if (rc != SEALDB_OK) {
-        rc = pager_io_error(err, rc, NULL, "cannot open %s", path);
+        rc = pager_io_error(err, rc, "cannot open %s", path);
         pager_free_all(p);
         return rc;
     }
@@ -435,7 +435,7 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
                       "first",
                       path);
         } else {
-            pager_io_error(err, rc, p->db, "locking %s", path);
+            pager_io_error(err, rc, "locking %s", path);
         }
         pager_free_all(p);
         return rc;
@@ -444,7 +444,7 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
     if ((rc = check_hot_journal(p, err)) != SEALDB_OK ||
         (rc = p->db->io->size(p->db, &size)) != SEALDB_OK) {
         if (rc == SEALDB_EIO) {
-            pager_io_error(err, rc, p->db, "reading the size of %s", path);
+            pager_io_error(err, rc, "reading the size of %s", path);
         }
         pager_free_all(p);
         return rc;
@@ -1153,13 +1153,12 @@ static int fill(pager_snapshot *s, stripe *st, page_rec *r, pager_page *v, uint3
     } else if (frame) {
         rc = wal_read_body(p, frame, buf);
         if (rc != SEALDB_OK) {
-            rc = pager_io_error(err, rc, p->w.file, "reading WAL frame %u of %s", frame,
-                                p->wal_path);
+            rc = pager_io_error(err, rc, "reading WAL frame %u of %s", frame, p->wal_path);
         }
     } else {
         rc = p->db->io->read(p->db, buf, p->page_size, (uint64_t)(pgno - 1) * p->page_size);
         if (rc != SEALDB_OK) {
-            rc = pager_io_error(err, rc, p->db, "reading page %u of %s", pgno, p->path);
+            rc = pager_io_error(err, rc, "reading page %u of %s", pgno, p->path);
         }
     }
     if (rw) {

@@ -25,9 +25,9 @@
  * Every byte the pager reads or writes, and every lock it takes, goes through
  * a pager_io, so that tests can replace it to inject faults. The default one
  * wraps SQLite's default VFS, whose locks exclude SQLite connections in this
- * process and in others. Methods return SEALDB_OK, SEALDB_EIO (with f->err_no
- * set to the errno when known, ENOSPC for a full disk), SEALDB_EBUSY (lock),
- * or SEALDB_ENOMEM. */
+ * process and in others. Methods return SEALDB_OK, SEALDB_EIO (with the
+ * calling thread's pager_io_errno() set to the errno when known, ENOSPC for a
+ * full disk), SEALDB_EBUSY (lock), or SEALDB_ENOMEM. */
 
 typedef enum pager_file_kind {
     PAGER_FILE_DB = 1,      /* the database */
@@ -46,12 +46,18 @@ enum {
 typedef struct pager_io pager_io;
 typedef struct pager_file {
     const pager_io *io; /* the layer that opened it */
-    int err_no;         /* errno of the last failure (0: not known) */
 } pager_file;
+
+/* The errno of the calling thread's last failed I/O call (0: not known). It
+ * is kept per thread, like errno, because threads share a file: a reader's
+ * failing read and a committer's failing write on the same WAL each report
+ * their own cause. Implementations of pager_io set it on every failure. */
+int pager_io_errno(void);
+void pager_io_set_errno(int e);
 
 struct pager_io {
     void *ctx; /* the implementation's own state */
-    /* Opens path; create: make it if missing. SEALDB_EIO with err_no ENOENT
+    /* Opens path; create: make it if missing. SEALDB_EIO with errno ENOENT
      * when it is missing and create is 0. */
     int (*open)(const pager_io *io, const char *path, pager_file_kind kind, int create,
                 pager_file **out);

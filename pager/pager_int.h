@@ -410,8 +410,8 @@ static inline void stat_add(uint64_t *counter, uint64_t n)
 }
 
 /* I/O failures as messages: "writing WAL frames 3..9: No space left on device". */
-int pager_io_error(sealdb_error *err, int rc, const pager_file *f, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int pager_io_error(sealdb_error *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 int wal_open(pager *p, sealdb_error *err);
 void wal_close(pager *p);

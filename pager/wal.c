@@ -48,7 +48,7 @@ int wal_open(pager *p, sealdb_error *err)
     w->page_size = p->page_size;
     const int rc = p->io->open(p->io, p->wal_path, PAGER_FILE_WAL, 1, &w->file);
     if (rc != SEALDB_OK) {
-        return pager_io_error(err, rc, NULL, "cannot open the WAL %s", p->wal_path);
+        return pager_io_error(err, rc, "cannot open the WAL %s", p->wal_path);
     }
     return SEALDB_OK;
 }
@@ -150,14 +150,14 @@ int wal_recover(pager *p, sealdb_error *err)
     uint64_t size = 0;
     int rc = w->file->io->size(w->file, &size);
     if (rc != SEALDB_OK) {
-        return pager_io_error(err, rc, w->file, "reading the size of the WAL %s", p->wal_path);
+        return pager_io_error(err, rc, "reading the size of the WAL %s", p->wal_path);
     }
     uint8_t hdr[WAL_HEADER_BYTES];
     if (size < WAL_HEADER_BYTES) {
         return SEALDB_OK; /* no log: the next commit writes a header */
     }
     if ((rc = w->file->io->read(w->file, hdr, sizeof hdr, 0)) != SEALDB_OK) {
-        return pager_io_error(err, rc, w->file, "reading the WAL header of %s", p->wal_path);
+        return pager_io_error(err, rc, "reading the WAL header of %s", p->wal_path);
     }
     if (!header_ok(w, hdr)) {
         return SEALDB_OK; /* not a header SQLite would accept either: no log */
@@ -186,7 +186,7 @@ int wal_recover(pager *p, sealdb_error *err)
         rc = w->file->io->read(w->file, buf, fsize * n, frame_offset(w, (uint32_t)i0));
         if (rc != SEALDB_OK) {
             free(buf);
-            return pager_io_error(err, rc, w->file, "reading WAL frames of %s", p->wal_path);
+            return pager_io_error(err, rc, "reading WAL frames of %s", p->wal_path);
         }
         for (uint64_t k = 0; k < n && !stop; k++) {
             uint8_t *fh = buf + k * fsize, *body = fh + FRAME_HEADER_BYTES;
@@ -288,7 +288,7 @@ int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, ui
          * newer database file (SQLite syncs it for the same reason). */
         int rc = w->file->io->write(w->file, w->hdr, WAL_HEADER_BYTES, 0);
         if (rc != SEALDB_OK) {
-            return pager_io_error(err, rc, w->file, "writing the WAL header of %s", p->wal_path);
+            return pager_io_error(err, rc, "writing the WAL header of %s", p->wal_path);
         }
         if (p->durability != PAGER_SYNC_OFF && (rc = wal_sync(p, err)) != SEALDB_OK) {
             return rc;
@@ -323,8 +323,8 @@ int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, ui
         }
         const int rc = w->file->io->write(w->file, w->buf, fsize * m, off);
         if (rc != SEALDB_OK) {
-            return pager_io_error(err, rc, w->file, "writing WAL frames %u..%u of %s", first,
-                                  first + n - 1, p->wal_path);
+            return pager_io_error(err, rc, "writing WAL frames %u..%u of %s", first, first + n - 1,
+                                  p->wal_path);
         }
     }
     for (uint32_t k = 0; k < n; k++) {
@@ -342,7 +342,7 @@ int wal_sync(pager *p, sealdb_error *err)
     wal *w = &p->w;
     const int rc = w->file->io->sync(w->file, 0);
     if (rc != SEALDB_OK) {
-        return pager_io_error(err, rc, w->file, "syncing the WAL %s", p->wal_path);
+        return pager_io_error(err, rc, "syncing the WAL %s", p->wal_path);
     }
     stat_add(&p->n_wal_syncs, 1);
     return SEALDB_OK;
@@ -401,13 +401,12 @@ int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t
         }
         /* the sealed image is a valid database page as it is (FORMAT.md 7) */
         if ((rc = wal_read_body(p, items[i].frame, buf)) != SEALDB_OK) {
-            rc = pager_io_error(err, rc, w->file, "reading WAL frame %u of %s", items[i].frame,
-                                p->wal_path);
+            rc = pager_io_error(err, rc, "reading WAL frame %u of %s", items[i].frame, p->wal_path);
             break;
         }
         rc = p->db->io->write(p->db, buf, w->page_size, (uint64_t)(pgno - 1) * w->page_size);
         if (rc != SEALDB_OK) {
-            rc = pager_io_error(err, rc, p->db, "writing page %u to %s", pgno, p->path);
+            rc = pager_io_error(err, rc, "writing page %u to %s", pgno, p->path);
             break;
         }
         copied++;
@@ -420,13 +419,13 @@ int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t
             rc = p->db->io->truncate(p->db, want);
         }
         if (rc != SEALDB_OK) {
-            rc = pager_io_error(err, rc, p->db, "truncating %s to %u pages", p->path, page_count);
+            rc = pager_io_error(err, rc, "truncating %s to %u pages", p->path, page_count);
         }
     }
     if (rc == SEALDB_OK && p->durability != PAGER_SYNC_OFF) {
         rc = p->db->io->sync(p->db, 0);
         if (rc != SEALDB_OK) {
-            rc = pager_io_error(err, rc, p->db, "syncing %s", p->path);
+            rc = pager_io_error(err, rc, "syncing %s", p->path);
         } else {
             stat_add(&p->n_db_syncs, 1);
         }
@@ -449,7 +448,7 @@ int wal_truncate(pager *p, sealdb_error *err)
     wal *w = &p->w;
     const int rc = w->file->io->truncate(w->file, 0);
     if (rc != SEALDB_OK) {
-        return pager_io_error(err, rc, w->file, "truncating the WAL %s", p->wal_path);
+        return pager_io_error(err, rc, "truncating the WAL %s", p->wal_path);
     }
     w->hdr_on_disk = 0;
     return SEALDB_OK;

@@ -158,11 +158,9 @@ static int step(faultio *f, unsigned op)
     return 0;
 }
 
-static int fail_code(ffile *ff, int kind)
+static int fail_code(int kind)
 {
-    if (ff) {
-        ff->base.err_no = kind == FAULT_EIO ? EIO : ENOSPC;
-    }
+    pager_io_set_errno(kind == FAULT_EIO ? EIO : ENOSPC);
     return SEALDB_EIO;
 }
 
@@ -175,8 +173,7 @@ static int f_open(const pager_io *io, const char *path, pager_file_kind kind, in
     const int s = step(f, FIO_OPEN);
     pthread_mutex_unlock(&f->mu);
     if (s) {
-        errno = EIO;
-        return SEALDB_EIO;
+        return fail_code(FAULT_EIO);
     }
     pager_file *uf = NULL;
     const int rc = f->under->open(f->under, path, kind, create, &uf);
@@ -240,13 +237,9 @@ static int f_read(pager_file *pf, void *buf, size_t n, uint64_t off)
     pthread_mutex_unlock(&f->mu);
     if (s) {
         memset(buf, 0, n);
-        return fail_code(ff, s == 1 ? FAULT_EIO : kind);
+        return fail_code(s == 1 ? FAULT_EIO : kind);
     }
-    const int rc = ff->under->io->read(ff->under, buf, n, off);
-    if (rc != SEALDB_OK) {
-        ff->base.err_no = ff->under->err_no; /* only on failure: readers share the file */
-    }
-    return rc;
+    return ff->under->io->read(ff->under, buf, n, off);
 }
 
 static int f_write(pager_file *pf, const void *buf, size_t n, uint64_t off)
@@ -264,7 +257,7 @@ static int f_write(pager_file *pf, const void *buf, size_t n, uint64_t off)
             model_push(m, off, buf, n);
         }
         pthread_mutex_unlock(&f->mu);
-        return fail_code(ff, FAULT_EIO);
+        return fail_code(FAULT_EIO);
     }
     if (s == 2) {
         keep = kind == FAULT_SHORT ? n / 2 : 0;
@@ -275,10 +268,9 @@ static int f_write(pager_file *pf, const void *buf, size_t n, uint64_t off)
     pthread_mutex_unlock(&f->mu);
     int rc = keep ? ff->under->io->write(ff->under, buf, keep, off) : SEALDB_OK;
     if (rc != SEALDB_OK) {
-        ff->base.err_no = ff->under->err_no;
         return rc;
     }
-    return s == 2 ? fail_code(ff, kind) : SEALDB_OK;
+    return s == 2 ? fail_code(kind) : SEALDB_OK;
 }
 
 static int f_sync(pager_file *pf, int full)
@@ -293,7 +285,7 @@ static int f_sync(pager_file *pf, int full)
         model_fold(&f->models[ff->model]);
     }
     pthread_mutex_unlock(&f->mu);
-    return s ? fail_code(ff, s == 1 ? FAULT_EIO : kind) : SEALDB_OK;
+    return s ? fail_code(s == 1 ? FAULT_EIO : kind) : SEALDB_OK;
 }
 
 static int f_truncate(pager_file *pf, uint64_t size)
@@ -308,7 +300,7 @@ static int f_truncate(pager_file *pf, uint64_t size)
     }
     pthread_mutex_unlock(&f->mu);
     if (s) {
-        return fail_code(ff, s == 1 ? FAULT_EIO : kind);
+        return fail_code(s == 1 ? FAULT_EIO : kind);
     }
     return ff->under->io->truncate(ff->under, size);
 }
@@ -323,7 +315,7 @@ static int f_size(pager_file *pf, uint64_t *size)
     pthread_mutex_unlock(&f->mu);
     if (s) {
         *size = 0;
-        return fail_code(ff, s == 1 ? FAULT_EIO : kind);
+        return fail_code(s == 1 ? FAULT_EIO : kind);
     }
     return ff->under->io->size(ff->under, size);
 }
@@ -335,7 +327,7 @@ static int f_lock(pager_file *pf, int level)
     pthread_mutex_lock(&f->mu);
     const int s = step(f, FIO_LOCK);
     pthread_mutex_unlock(&f->mu);
-    return s ? fail_code(ff, FAULT_EIO) : ff->under->io->lock(ff->under, level);
+    return s ? fail_code(FAULT_EIO) : ff->under->io->lock(ff->under, level);
 }
 
 static int f_unlock(pager_file *pf, int level)
@@ -347,7 +339,7 @@ static int f_unlock(pager_file *pf, int level)
     pthread_mutex_unlock(&f->mu);
     /* the lock goes in any case: a dead process holds none */
     const int rc = ff->under->io->unlock(ff->under, level);
-    return s ? fail_code(ff, FAULT_EIO) : rc;
+    return s ? fail_code(FAULT_EIO) : rc;
 }
 
 static void f_close(pager_file *pf)

@@ -23,12 +23,16 @@
  * - Reads of a file the unix VFS opened go to its descriptor; a file that
  *   only looks like the unix VFS's is read through its VFS; a failing read
  *   of the descriptor is an error naming the page and the errno.
+ * - Two threads whose reads fail at the same time each get their own cause
+ *   in their message.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1459,6 +1463,132 @@ static void test_direct_reads(void)
     seal_ctx_close(ctx);
 }
 
+/* ---- each thread's own errno ------------------------------------------------------------------
+ * Thread A's read of the database fails with EIO and, before it returns,
+ * waits until thread B's read (which starts only then) has failed with
+ * ENOSPC. A shared errno slot would give A's message B's cause. */
+
+static pager_io twin_io;
+static const pager_io *twin_under;
+static pthread_mutex_t twin_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t twin_cv = PTHREAD_COND_INITIALIZER;
+static int twin_a_in, twin_b_failed;
+static _Thread_local int twin_role; /* 0: reads pass; 1: A; 2: B */
+
+static int twin_open(const pager_io *io, const char *path, pager_file_kind kind, int create,
+                     pager_file **out)
+{
+    (void)io;
+    const int rc = twin_under->open(twin_under, path, kind, create, out);
+    if (rc == SEALDB_OK) {
+        (*out)->io = &twin_io; /* its other methods stay the default layer's */
+    }
+    return rc;
+}
+
+/* Waits (twin_mu held) until *flag is set, for at most ten seconds. */
+static void twin_wait(const int *flag)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    while (!*flag && pthread_cond_timedwait(&twin_cv, &twin_mu, &until) == 0) {
+    }
+}
+
+static int twin_read(pager_file *f, void *buf, size_t n, uint64_t off)
+{
+    if (twin_role == 0) {
+        return twin_under->read(f, buf, n, off);
+    }
+    pthread_mutex_lock(&twin_mu);
+    if (twin_role == 2) {
+        pager_io_set_errno(ENOSPC);
+        twin_b_failed = 1;
+        pthread_cond_broadcast(&twin_cv);
+    } else {
+        pager_io_set_errno(EIO);
+        twin_a_in = 1;
+        pthread_cond_broadcast(&twin_cv);
+        twin_wait(&twin_b_failed);
+    }
+    pthread_mutex_unlock(&twin_mu);
+    return SEALDB_EIO;
+}
+
+typedef struct twin_arg {
+    pager *p;
+    int role;
+    uint32_t pgno;
+    int rc;
+    sealdb_error err;
+} twin_arg;
+
+static void *twin_main(void *arg)
+{
+    twin_arg *a = arg;
+    twin_role = a->role;
+    if (a->role == 2) {
+        pthread_mutex_lock(&twin_mu);
+        twin_wait(&twin_a_in);
+        pthread_mutex_unlock(&twin_mu);
+    }
+    pager_snapshot *s;
+    a->rc = pager_snapshot_begin(a->p, &s, &a->err);
+    if (a->rc == SEALDB_OK) {
+        pager_page *pg;
+        a->rc = pager_get(s, a->pgno, &pg, &a->err);
+        if (a->rc == SEALDB_OK) {
+            pager_put(pg);
+        }
+        pager_snapshot_end(s);
+    }
+    return NULL;
+}
+
+static void test_errno_per_thread(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "twin.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .cache_pages = 16};
+    pager *p = open_filled(path, &cfg, 40);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    twin_under = pager_io_default();
+    twin_io = *twin_under;
+    twin_io.open = twin_open;
+    twin_io.read = twin_read;
+    cfg.io = &twin_io;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK(p != NULL);
+    if (!p) {
+        seal_ctx_close(ctx);
+        return;
+    }
+    twin_arg a = {.p = p, .role = 1, .pgno = 10}, b = {.p = p, .role = 2, .pgno = 20};
+    pthread_t ta, tb;
+    CHECK_INT(pthread_create(&ta, NULL, twin_main, &a), 0);
+    CHECK_INT(pthread_create(&tb, NULL, twin_main, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    CHECK_INT(twin_a_in, 1);
+    CHECK_INT(twin_b_failed, 1);
+    CHECK_INT(a.rc, SEALDB_EIO);
+    CHECK_INT(b.rc, SEALDB_EIO);
+    CHECK(strstr(a.err.message, "reading page 10 of ") != NULL);
+    CHECK(strstr(a.err.message, ": input/output error") != NULL);
+    CHECK(strstr(b.err.message, "reading page 20 of ") != NULL);
+    CHECK(strstr(b.err.message, ": no space left on the device") != NULL);
+    /* and the pages read once the reads pass again */
+    pager_snapshot *s;
+    CHECK_INT(pager_snapshot_begin(p, &s, NULL), SEALDB_OK);
+    CHECK_INT(read_version(p, s, 10, NULL, NULL), 1);
+    CHECK_INT(read_version(p, s, 20, NULL, NULL), 1);
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
 int main(void)
 {
     if (crypto_init() != 0) {
@@ -1488,6 +1618,7 @@ int main(void)
     test_uncommitted_chunks();
     test_durability();
     test_direct_reads();
+    test_errno_per_thread();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (!check_failures && system(cmd) != 0) {
