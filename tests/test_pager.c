@@ -1374,8 +1374,9 @@ static int fd_of_path(const char *path)
 
 /* Count the pager's reads that reach the unix VFS's pread: none with the
  * unix VFS itself (the pager reads its descriptor), all of them with a VFS
- * whose file only looks like the unix VFS's, whose decoy descriptor is
- * refused; the pages read right both ways. */
+ * whose file only looks like the unix VFS's and whose descriptor is refused
+ * (another file's, a write-only one, a VFS not named unix or unix-...); the
+ * pages read right every way. */
 static void test_direct_reads(void)
 {
     unix_vfs = sqlite3_vfs_find("unix");
@@ -1433,31 +1434,50 @@ static void test_direct_reads(void)
         pager_close(p, NULL);
     }
 
-    /* a file that only looks like the unix VFS's */
-    shim_decoy = open(other, O_RDWR | O_CREAT, 0600);
-    CHECK(shim_decoy >= 0);
-    CHECK_INT((int)write(shim_decoy, "decoy", 5), 5);
-    sqlite3_vfs shim = *unix_vfs;
-    shim.zName = "unix-shim";
-    shim.szOsFile = (int)sizeof(shim_file) + unix_vfs->szOsFile;
-    shim.xOpen = shim_open;
-    shim.pNext = NULL;
-    pager_io io = *pager_io_default();
-    io.ctx = &shim;
-    cfg.io = &io;
-    p = open_cfg(path, &cfg, NULL, NULL);
-    CHECK(p != NULL);
-    if (p) {
-        pager_snapshot_begin(p, &s, NULL);
-        vfs_preads = 0;
-        for (uint32_t pg = 2; pg <= 60; pg++) {
-            CHECK_INT(read_version(p, s, pg, NULL, NULL), 1);
+    /* files that only look like the unix VFS's: the decoy is another file's
+     * descriptor, a write-only one of this very file, or a readable one of
+     * it under a VFS whose name is not the unix VFS's (all refused), or a
+     * readable one of it under a "unix-" name (taken) */
+    const int other_fd = open(other, O_RDWR | O_CREAT, 0600);
+    CHECK(other_fd >= 0);
+    CHECK_INT((int)write(other_fd, "decoy", 5), 5);
+    const int wo_fd = open(path, O_WRONLY), ro_fd = open(path, O_RDONLY);
+    CHECK(wo_fd >= 0 && ro_fd >= 0);
+    const struct {
+        const char *vfs;
+        int decoy;
+        long preads;
+    } shims[] = {
+        {"unix-shim", other_fd, 59}, {"unix-shim", wo_fd, 59}, {"shim-unix", ro_fd, 59},
+        {"unixshim", ro_fd, 59},     {"unix-shim", ro_fd, 0},
+    };
+    for (size_t k = 0; k < sizeof shims / sizeof shims[0]; k++) {
+        shim_decoy = shims[k].decoy;
+        sqlite3_vfs shim = *unix_vfs;
+        shim.zName = shims[k].vfs;
+        shim.szOsFile = (int)sizeof(shim_file) + unix_vfs->szOsFile;
+        shim.xOpen = shim_open;
+        shim.pNext = NULL;
+        pager_io io = *pager_io_default();
+        io.ctx = &shim;
+        cfg.io = &io;
+        p = open_cfg(path, &cfg, NULL, NULL);
+        CHECK(p != NULL);
+        if (p) {
+            pager_snapshot_begin(p, &s, NULL);
+            vfs_preads = 0;
+            for (uint32_t pg = 2; pg <= 60; pg++) {
+                CHECK_INT(read_version(p, s, pg, NULL, NULL), 1);
+            }
+            CHECK_INT(vfs_preads, shims[k].preads);
+            pager_snapshot_end(s);
+            CHECK_INT(pager_close(p, NULL), SEALDB_OK);
         }
-        CHECK_INT(vfs_preads, 59);
-        pager_snapshot_end(s);
-        CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+        CHECK_CONTEXT("VFS %s, decoy %d", shims[k].vfs, (int)k);
     }
-    close(shim_decoy);
+    close(wo_fd);
+    close(ro_fd);
+    close(other_fd);
     unix_vfs->xSetSystemCall(unix_vfs, "pread", NULL);
     unix_vfs->xSetSystemCall(unix_vfs, "pread64", NULL);
     seal_ctx_close(ctx);
