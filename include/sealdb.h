@@ -532,7 +532,9 @@ typedef struct sealdb_options {
     uint32_t cache_pages;    /* page cache budget in pages (0: 2000; at least 16) */
     sealdb_sync sync;        /* durability of commits */
     int32_t autocheckpoint;  /* copy the WAL into the database after this many frames
-                                (0: 1000; negative: only at close) */
+                                (0: 1000; negative: only at close); the WAL starts over
+                                once it holds about twice that many, unless a reader
+                                keeps an old snapshot all along */
     int32_t busy_timeout_ms; /* how long checkpoints wait for readers (0: 5000) */
 } sealdb_options;
 

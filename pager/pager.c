@@ -1711,8 +1711,9 @@ static int by_pgno(const void *a, const void *b)
     return x->pgno < y->pgno ? -1 : x->pgno > y->pgno;
 }
 
-static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
-                             uint32_t *backfilled, sealdb_error *err);
+static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, int32_t wait_ms,
+                             uint32_t *log_frames, uint32_t *backfilled, sealdb_error *err);
+static int autocheckpoint_wanted(const pager *p);
 
 /* The log starts over: every frame is in the database file, so every live
  * snapshot sees exactly the file. Caller holds the writer flag and ckpt_mu. */
@@ -1851,7 +1852,7 @@ int pager_commit(pager_batch *b, sealdb_error *err)
     p->mx_frame = first + n - 1;
     p->page_count = b->page_count;
     p->wal_header |= one != NULL;
-    ckpt = p->autocheckpoint > 0 && p->mx_frame - p->backfilled >= (uint32_t)p->autocheckpoint;
+    ckpt = autocheckpoint_wanted(p);
     pthread_mutex_unlock(&p->mu);
     stat_add(&p->n_commits, 1);
 done:
@@ -1869,18 +1870,65 @@ done:
     return rc;
 }
 
+/* The automatic checkpoint's two jobs (p->mu held): copying frames once
+ * autocheckpoint of them wait, and starting the WAL over once it holds
+ * twice that many. */
+static int autocheckpoint_wanted(const pager *p)
+{
+    const uint32_t ac = p->autocheckpoint > 0 ? (uint32_t)p->autocheckpoint : 0;
+    return ac && (p->mx_frame - p->backfilled >= ac || p->mx_frame >= 2 * ac);
+}
+
+/* The WAL starts over (its frames are written again from the top) only at
+ * a moment when every frame is copied and every snapshot sees the last
+ * commit. With one writer that moment follows each checkpoint. With
+ * concurrent writers it may never come by itself: their transactions'
+ * snapshots overlap the commits, so the checkpoint always stops a group
+ * or two short, and the WAL grew without end, every frame appended to the
+ * file, which makes each sync also commit the file system's journal for
+ * the new size. So once the WAL holds twice autocheckpoint frames, the
+ * checkpoint takes the writer's turn (commits wait), waits up to
+ * AUTO_RESTART_WAIT_MS for the older snapshots to end (transactions
+ * finishing their work; a committing transaction has already let go of
+ * its snapshot), copies the rest and starts the WAL over. When a snapshot
+ * outlives the wait (a long reader), the tries after it do not wait (they
+ * succeed when no older snapshot is left at that moment) until the WAL has
+ * grown by autocheckpoint frames times 2, 4, 8, then 16, so that a long
+ * reader costs commits one such wait per round. */
+#define AUTO_RESTART_WAIT_MS 5
+
 void pager_autocheckpoint(pager *p)
 {
     pthread_mutex_lock(&p->mu);
-    const int due =
-        p->autocheckpoint > 0 && p->mx_frame - p->backfilled >= (uint32_t)p->autocheckpoint;
+    const uint32_t ac = p->autocheckpoint > 0 ? (uint32_t)p->autocheckpoint : 0;
+    const uint32_t mx = p->mx_frame, gen = p->gen;
+    const int wanted = autocheckpoint_wanted(p);
     pthread_mutex_unlock(&p->mu);
-    if (due && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
-        /* unless one is running already; a failure leaves the commit as it
-         * is, and the next commit tries again */
-        checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, NULL, NULL, NULL);
-        pthread_mutex_unlock(&p->ckpt_mu);
+    if (!wanted || pthread_mutex_trylock(&p->ckpt_mu) != 0) {
+        return; /* nothing due, or a checkpoint is running already */
     }
+    /* with the WAL at twice its size: a try at starting it over, which
+     * waits for older snapshots unless the last tries failed and the WAL
+     * has not grown enough since */
+    const uint32_t shift = p->restart_fails < 4 ? p->restart_fails : 4;
+    const int restart = mx >= 2 * ac;
+    const int patient =
+        p->restart_fails == 0 || p->restart_gen != gen || mx - p->restart_frame >= ac << shift;
+    /* a failure leaves the commit as it is, and the next commit tries again */
+    if (restart) {
+        const int rc = checkpoint_locked(p, PAGER_CHECKPOINT_RESTART,
+                                         patient ? AUTO_RESTART_WAIT_MS : 0, NULL, NULL, NULL);
+        if (rc == SEALDB_EBUSY && patient) {
+            p->restart_fails++;
+            p->restart_gen = gen;
+            p->restart_frame = mx;
+        } else if (rc == SEALDB_OK) {
+            p->restart_fails = 0;
+        }
+    } else {
+        checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, 0, NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&p->ckpt_mu);
 }
 
 /* ---- checkpoints -------------------------------------------------------------------------- */
@@ -1933,14 +1981,15 @@ static int backfill(pager *p, sealdb_error *err)
     return rc;
 }
 
-/* A checkpoint; ckpt_mu held. */
-static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
-                             uint32_t *backfilled, sealdb_error *err)
+/* A checkpoint; ckpt_mu held. FULL and up wait at most wait_ms for the
+ * writer and for older snapshots. */
+static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, int32_t wait_ms,
+                             uint32_t *log_frames, uint32_t *backfilled, sealdb_error *err)
 {
     int have_writer = 0, busy = 0, rc = SEALDB_OK;
     if (mode >= PAGER_CHECKPOINT_FULL) {
         struct timespec until;
-        deadline_after(&until, p->busy_timeout_ms);
+        deadline_after(&until, wait_ms);
         pthread_mutex_lock(&p->mu);
         while (p->writer && !busy) {
             busy = pthread_cond_timedwait(&p->cond, &p->mu, &until) == ETIMEDOUT;
@@ -1988,7 +2037,7 @@ static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, uint32_t *log
         rc = error_set(err, SEALDB_EBUSY,
                        "checkpoint of %s incomplete: a writer or readers of older snapshots "
                        "did not finish within %d ms",
-                       p->path, p->busy_timeout_ms);
+                       p->path, wait_ms);
     }
     return rc;
 }
@@ -2000,7 +2049,7 @@ int pager_checkpoint(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
         return error_set(err, SEALDB_EINVAL, "unknown checkpoint mode %d", (int)mode);
     }
     pthread_mutex_lock(&p->ckpt_mu);
-    const int rc = checkpoint_locked(p, mode, log_frames, backfilled, err);
+    const int rc = checkpoint_locked(p, mode, p->busy_timeout_ms, log_frames, backfilled, err);
     pthread_mutex_unlock(&p->ckpt_mu);
     return rc;
 }

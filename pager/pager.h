@@ -196,8 +196,10 @@ typedef enum pager_checkpoint_mode {
 int pager_checkpoint(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
                      uint32_t *backfilled, sealdb_error *err);
 /* The automatic checkpoint: a passive one when the WAL holds autocheckpoint
- * frames not yet copied and no checkpoint is running (else nothing). A
- * failure leaves everything as it was; the next call tries again. */
+ * frames not yet copied and no checkpoint is running (else nothing); a
+ * restart that waits at most 5 ms for older snapshots once the WAL holds
+ * twice that many frames (less often after tries that failed). A failure
+ * leaves everything as it was; the next call tries again. */
 void pager_autocheckpoint(pager *p);
 
 /* ---- statistics ------------------------------------------------------------------ */

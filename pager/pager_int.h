@@ -378,6 +378,9 @@ struct pager {
     int wal_header;         /* page 1 says WAL mode (bytes 18, 19 = 2); writer's */
     page_cache cache;
     pthread_mutex_t ckpt_mu;
+    /* the automatic checkpoint's tries at starting the WAL over (ckpt_mu):
+     * how many failed in a row, and the generation and frame of the last */
+    uint32_t restart_fails, restart_gen, restart_frame;
     pthread_rwlock_t wal_rw;
     pthread_mutex_t unseal_mu; /* AES-GCM contexts are not reentrant: one unseal at a time */
     int unseal_serial;
