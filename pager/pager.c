@@ -1887,8 +1887,9 @@ static int autocheckpoint_wanted(const pager *p)
  * or two short, and the WAL grew without end, every frame appended to the
  * file, which makes each sync also commit the file system's journal for
  * the new size. So once the WAL holds twice autocheckpoint frames, the
- * checkpoint takes the writer's turn (commits wait), waits up to
- * AUTO_RESTART_WAIT_MS for the older snapshots to end (transactions
+ * checkpoint first copies what it can beside the commits (up to two
+ * passive rounds), then takes the writer's turn (commits wait), waits up
+ * to AUTO_RESTART_WAIT_MS for the older snapshots to end (transactions
  * finishing their work; a committing transaction has already let go of
  * its snapshot), copies the rest and starts the WAL over. When a snapshot
  * outlives the wait (a long reader), the tries after it do not wait (they
@@ -1916,6 +1917,17 @@ void pager_autocheckpoint(pager *p)
         p->restart_fails == 0 || p->restart_gen != gen || mx - p->restart_frame >= ac << shift;
     /* a failure leaves the commit as it is, and the next commit tries again */
     if (restart) {
+        /* the bulk of the copying first, beside the commits: the restart
+         * holds them up only for what they added meanwhile */
+        for (int pass = 0; pass < 2; pass++) {
+            pthread_mutex_lock(&p->mu);
+            const uint32_t left = p->mx_frame - p->backfilled;
+            pthread_mutex_unlock(&p->mu);
+            if (left <= ac / 8 ||
+                checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, 0, NULL, NULL, NULL) != SEALDB_OK) {
+                break;
+            }
+        }
         const int rc = checkpoint_locked(p, PAGER_CHECKPOINT_RESTART,
                                          patient ? AUTO_RESTART_WAIT_MS : 0, NULL, NULL, NULL);
         if (rc == SEALDB_EBUSY && patient) {
