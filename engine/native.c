@@ -395,6 +395,8 @@ void sealdb_get_stats(sealdb_db *db, sealdb_stats *out)
     out->frames_written = ps.frames_written;
     out->wal_syncs = ps.wal_syncs;
     out->checkpoints = ps.checkpoints;
+    out->wal_restarts = ps.wal_restarts;
+    out->wal_frames = ps.wal_frames;
     out->rows_read = __atomic_load_n(&db->rows_read, __ATOMIC_RELAXED);
     out->rows_written = __atomic_load_n(&db->rows_written, __ATOMIC_RELAXED);
     mvcc_stats ms;

@@ -768,6 +768,10 @@ typedef struct sealdb_stats {
     /* groups whose leader first waited a little for transactions about to
      * commit, so that one sync served them too (SEALDB_SYNC_FULL only) */
     uint64_t gathers;
+    /* times the WAL started over from its first frame, and the frames it
+     * holds now: it starts over only when no snapshot needs its frames, so
+     * a reader that keeps an old snapshot makes it grow while it lives */
+    uint64_t wal_restarts, wal_frames;
 } sealdb_stats;
 
 SEALDB_API void sealdb_get_stats(sealdb_db *db, sealdb_stats *out);

@@ -14,7 +14,8 @@
  *   transfers run, with final balances equal to a replay of the committed
  *   transfers. Clean under ThreadSanitizer.
  * - The WAL starts over while four threads' transactions overlap every
- *   commit: its file stays far below a frame per commit.
+ *   commit: its file stays far below a frame per commit. A long reader
+ *   keeps it from starting over (and sees its snapshot whole) until it ends.
  * - Every file the run leaves passes SQLite's integrity_check.
  *
  * Table t(id INTEGER PRIMARY KEY, v INTEGER, u TEXT COLLATE NOCASE UNIQUE)
@@ -918,14 +919,15 @@ static void check_rows(sealdb_db *db, int64_t want)
 typedef struct walker {
     sealdb_db *db;
     int id, errors;
-    long most; /* the WAL file's frames, the most this thread saw */
+    int64_t from, rows; /* inserts ids id * 100000 + from ... + rows - 1 */
+    long most;          /* the WAL file's frames, the most this thread saw */
 } walker;
 
 static void *walker_main(void *arg)
 {
     walker *w = arg;
     sealdb_error err;
-    for (int64_t i = 0; i < 1000; i++) {
+    for (int64_t i = w->from; i < w->from + w->rows; i++) {
         sealdb_txn *t = NULL;
         int rc = sealdb_begin(w->db, SEALDB_TXN_CONCURRENT, &t, &err);
         if (rc == SEALDB_OK && (rc = insert_x(t, (int64_t)w->id * 100000 + i, &err)) == SEALDB_OK) {
@@ -940,14 +942,14 @@ static void *walker_main(void *arg)
     return NULL;
 }
 
-static void wal_threads(void)
+/* Four threads insert rows from..from + rows - 1 each; the most WAL file
+ * frames they saw. */
+static long walkers_run(sealdb_db *db, int64_t from, int64_t rows)
 {
-    sealdb_db *db = open_small_wal();
-    sealdb_error err;
     walker w[4];
     pthread_t th[4];
     for (int i = 0; i < 4; i++) {
-        w[i] = (walker){.db = db, .id = i + 1};
+        w[i] = (walker){.db = db, .id = i + 1, .from = from, .rows = rows};
         CHECK_INT(pthread_create(&th[i], NULL, walker_main, &w[i]), 0);
     }
     long most = 0;
@@ -956,15 +958,62 @@ static void wal_threads(void)
         CHECK_INT(w[i].errors, 0);
         most = w[i].most > most ? w[i].most : most;
     }
+    return most;
+}
+
+static void wal_threads(void)
+{
+    sealdb_db *db = open_small_wal();
+    sealdb_error err;
+    const long most = walkers_run(db, 0, 1000);
     printf("four threads, 4000 commits: the WAL file held at most %ld frames\n", most);
     /* Each commit is a frame or more (groups of up to four at sync FULL):
      * without restarts the file held 3638-3665 frames (three runs); with
      * them, 73-102 (six runs), a little over twice WAL_AC: a try starts
      * once the running checkpoint is done, while commits go on */
     CHECK(most < 400);
+    sealdb_stats st;
+    sealdb_get_stats(db, &st);
+    CHECK(st.wal_restarts >= 10);
+    CHECK(st.wal_frames < 400);
     check_rows(db, 4000);
     CHECK_INT(sealdb_close(db, &err), SEALDB_OK);
     check_integrity("after the threads' commits");
+}
+
+/* A reader that keeps its snapshot keeps the WAL from starting over (its
+ * view, the empty table, stays whole), whatever the commits; once it has
+ * ended, the WAL starts over again. */
+static void wal_long_reader(void)
+{
+    sealdb_db *db = open_small_wal();
+    sealdb_error err;
+    sealdb_txn *r = NULL;
+    CHECK_INT(sealdb_begin(db, SEALDB_TXN_READ, &r, &err), SEALDB_OK);
+    sealdb_stats a, b, c;
+    sealdb_get_stats(db, &a);
+    walkers_run(db, 0, 200);
+    sealdb_get_stats(db, &b);
+    CHECK_INT(b.wal_restarts, a.wal_restarts);
+    CHECK(b.wal_frames > 4 * WAL_AC);
+    sealdb_table *o = table(r, "o");
+    sealdb_value v[2];
+    CHECK_INT(sealdb_get(r, o, 100001, v, 2, &err), SEALDB_ENOTFOUND);
+    sealdb_cursor *cur = NULL;
+    CHECK_INT(sealdb_cursor_open(r, o, NULL, &cur, &err), SEALDB_OK);
+    CHECK_INT(sealdb_cursor_first(cur, &err), SEALDB_OK);
+    CHECK(sealdb_cursor_eof(cur));
+    sealdb_cursor_close(cur);
+    sealdb_rollback(r);
+    walkers_run(db, 200, 200);
+    sealdb_get_stats(db, &c);
+    printf("a long reader: %llu WAL frames while it lived, restarts %llu after it ended\n",
+           (unsigned long long)b.wal_frames, (unsigned long long)(c.wal_restarts - b.wal_restarts));
+    CHECK(c.wal_restarts > b.wal_restarts);
+    CHECK(c.wal_frames < b.wal_frames);
+    check_rows(db, 1600);
+    CHECK_INT(sealdb_close(db, &err), SEALDB_OK);
+    check_integrity("after the long reader");
 }
 
 int main(int argc, char **argv)
@@ -1006,6 +1055,7 @@ int main(int argc, char **argv)
     check_integrity("after the random schedules");
 
     wal_threads();
+    wal_long_reader();
     inserters_run(4, 150, 0);
     inserters_run(2, 100, 1);
     bank_run(4, transfers, 0);
