@@ -1714,6 +1714,7 @@ static int by_pgno(const void *a, const void *b)
 static int checkpoint_locked(pager *p, pager_checkpoint_mode mode, int32_t wait_ms,
                              uint32_t *log_frames, uint32_t *backfilled, sealdb_error *err);
 static int autocheckpoint_wanted(const pager *p);
+static uint32_t oldest_frame(const pager *p);
 
 /* The log starts over: every frame is in the database file, so every live
  * snapshot sees exactly the file. Caller holds the writer flag and ckpt_mu. */
@@ -1910,22 +1911,31 @@ void pager_autocheckpoint(pager *p)
     }
     /* with the WAL at twice its size: a try at starting it over, which
      * waits for older snapshots unless the last tries failed and the WAL
-     * has not grown enough since */
+     * has not grown enough since; a try that would not wait is made only
+     * when no older snapshot is left (else it could only fail) */
     const uint32_t shift = p->restart_fails < 4 ? p->restart_fails : 4;
-    const int restart = mx >= 2 * ac;
     const int patient =
         p->restart_fails == 0 || p->restart_gen != gen || mx - p->restart_frame >= ac << shift;
+    int restart = mx >= 2 * ac;
+    if (restart && !patient) {
+        pthread_mutex_lock(&p->mu);
+        restart = oldest_frame(p) >= p->mx_frame;
+        pthread_mutex_unlock(&p->mu);
+    }
     /* a failure leaves the commit as it is, and the next commit tries again */
     if (restart) {
         /* the bulk of the copying first, beside the commits: the restart
          * holds them up only for what they added meanwhile */
         for (int pass = 0; pass < 2; pass++) {
             pthread_mutex_lock(&p->mu);
-            const uint32_t left = p->mx_frame - p->backfilled;
+            const uint32_t left = p->mx_frame - p->backfilled, from = p->backfilled;
             pthread_mutex_unlock(&p->mu);
+            uint32_t copied_to = from;
             if (left <= ac / 8 ||
-                checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, 0, NULL, NULL, NULL) != SEALDB_OK) {
-                break;
+                checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, 0, NULL, &copied_to, NULL) !=
+                    SEALDB_OK ||
+                copied_to == from) {
+                break; /* little left, a failure, or an old snapshot stops the copying */
             }
         }
         const int rc = checkpoint_locked(p, PAGER_CHECKPOINT_RESTART,
@@ -1937,7 +1947,7 @@ void pager_autocheckpoint(pager *p)
         } else if (rc == SEALDB_OK) {
             p->restart_fails = 0;
         }
-    } else {
+    } else if (mx - p->backfilled >= ac) {
         checkpoint_locked(p, PAGER_CHECKPOINT_PASSIVE, 0, NULL, NULL, NULL);
     }
     pthread_mutex_unlock(&p->ckpt_mu);

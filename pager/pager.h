@@ -57,8 +57,8 @@ void pager_io_set_errno(int e);
 
 struct pager_io {
     void *ctx; /* the implementation's own state */
-    /* Opens path; create: make it if missing. SEALDB_EIO with errno ENOENT
-     * when it is missing and create is 0. */
+    /* Opens path; create: make it if missing. SEALDB_EIO with
+     * pager_io_errno() ENOENT when it is missing and create is 0. */
     int (*open)(const pager_io *io, const char *path, pager_file_kind kind, int create,
                 pager_file **out);
     int (*exists)(const pager_io *io, const char *path, int *out); /* and is not empty */

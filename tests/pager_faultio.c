@@ -202,7 +202,7 @@ static int f_exists(const pager_io *io, const char *path, int *out)
     const int s = step(f, FIO_OTHER);
     pthread_mutex_unlock(&f->mu);
     if (s) {
-        return SEALDB_EIO;
+        return fail_code(FAULT_EIO);
     }
     return f->under->exists(f->under, path, out);
 }
@@ -222,7 +222,7 @@ static int f_remove(const pager_io *io, const char *path)
     }
     pthread_mutex_unlock(&f->mu);
     if (s) {
-        return SEALDB_EIO;
+        return fail_code(FAULT_EIO);
     }
     return f->under->remove(f->under, path);
 }
