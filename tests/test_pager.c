@@ -1198,6 +1198,40 @@ static void test_uncommitted_chunks(void)
     seal_ctx_close(ctx);
 }
 
+/* A commit whose WAL sync fails leaves its frames in the file, and the
+ * next commit writes its own frames over them: their checksums must
+ * chain from the last commit that stands, not from the failed one's
+ * frames, or recovery stops before the next commit and loses it. */
+static void test_failed_sync_chain(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "syncchain.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS256, SEALDB_LAYOUT_HARDENED);
+    faultio *fio = faultio_new(pager_io_default(), 3);
+    pager_config cfg = {
+        .io = faultio_io(fio), .seal = ctx, .create = 1, .keep_wal = 1, .autocheckpoint = -1};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 6, 1), SEALDB_OK);
+    faultio_fail_nth(fio, FIO_SYNC, 1, FAULT_EIO);
+    CHECK_INT(commit_range(p, 3, 3, 2), SEALDB_EIO);
+    CHECK_INT(commit_range(p, 4, 4, 3), SEALDB_OK); /* acknowledged */
+    faultio_crash_at(fio, faultio_calls(fio) + 1, 0);
+    pager_close(p, NULL);
+    CHECK(faultio_crashed(fio));
+    faultio_free(fio);
+    cfg.io = NULL;
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(read_version(p, s, 4, NULL, NULL), 3);
+    CHECK_INT(read_version(p, s, 3, NULL, NULL), 1); /* written over by page 4's commit */
+    CHECK_INT(read_version(p, s, 6, NULL, NULL), 1);
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    seal_ctx_close(ctx);
+}
+
 /* ---- durability modes
  * ---------------------------------------------------------------------------- */
 
@@ -1636,6 +1670,7 @@ int main(void)
     test_recovery();
     test_io_errors();
     test_uncommitted_chunks();
+    test_failed_sync_chain();
     test_durability();
     test_direct_reads();
     test_errno_per_thread();
