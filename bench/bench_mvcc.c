@@ -118,6 +118,7 @@ typedef struct result {
 typedef struct options {
     int quick, json, runs;
     int use[N_ENGINES];
+    int use_workload[N_WORKLOADS], use_sync[N_SYNCS], use_count[N_COUNTS];
     long rows;
     double seconds;
     char dir[440];
@@ -626,7 +627,8 @@ static void print_result(const options *o, const engine *e, int w, int s, int th
 
 static const char usage_text[] =
     "usage: %s [--quick] [--json] [--runs N] [--rows N] [--seconds S]\n"
-    "          [--engines plain,aegis256] [--turso SCRIPT] [--dir DIR]\n"
+    "          [--engines plain,aegis256] [--workloads disjoint,hot10]\n"
+    "          [--sync full,normal] [--threads 1,2,4,8] [--turso SCRIPT] [--dir DIR]\n"
     "  Commits per second of 1, 2, 4 and 8 writer threads: the native engine's\n"
     "  concurrent transactions (one shared handle, sealdb_run) against SQLite in\n"
     "  WAL mode (a connection per thread, BEGIN IMMEDIATE), each on its own copy\n"
@@ -637,16 +639,52 @@ static const char usage_text[] =
     "  --rows N      rows in the table (default 10000)\n"
     "  --seconds S   length of one measurement (default 1)\n"
     "  --engines L   plain and/or aegis256 (default both)\n"
+    "  --workloads L disjoint and/or hot10 (default both)\n"
+    "  --sync L      full and/or normal (default both)\n"
+    "  --threads L   some of 1,2,4,8 writer threads (default all)\n"
     "  --turso S     also Turso's BEGIN CONCURRENT, through the Node script S\n"
     "                (bench/node/bench_turso_mvcc.mjs)\n"
     "  --dir DIR     scratch directory (default $TMPDIR or /tmp)\n";
+
+/* Marks in use[] the names of the comma-separated list arg (each one of
+ * names[0..n-1]); 0 with a message for a name not among them or an empty
+ * list. */
+static int parse_list(const char *prog, const char *opt, const char *arg, const char *const *names,
+                      int n, int *use)
+{
+    char list[200];
+    snprintf(list, sizeof list, "%s", arg);
+    char *save = NULL;
+    int any = 0;
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        int found = 0;
+        for (int i = 0; i < n && !found; i++) {
+            if (!strcmp(name, names[i])) {
+                use[i] = found = any = 1;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "%s: %s does not take '%s'; it takes", prog, opt, name);
+            for (int i = 0; i < n; i++) {
+                fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+            }
+            fprintf(stderr, "\n");
+            return 0;
+        }
+    }
+    if (!any) {
+        fprintf(stderr, "%s: %s needs at least one name\n", prog, opt);
+    }
+    return any;
+}
 
 int bench_mvcc_main(int argc, char **argv)
 {
     options o;
     memset(&o, 0, sizeof o);
     const char *env = getenv("TMPDIR");
-    const char *engine_list = "plain,aegis256";
+    const char *engine_list = "plain,aegis256", *workload_list = "disjoint,hot10";
+    const char *sync_list = "full,normal", *count_list = "1,2,4,8";
     char base[400];
     snprintf(base, sizeof base, "%s", env && *env ? env : "/tmp");
     for (int i = 1; i < argc; i++) {
@@ -676,6 +714,12 @@ int bench_mvcc_main(int argc, char **argv)
             o.turso = argv[++i];
         } else if (!strcmp(argv[i], "--engines") && i + 1 < argc) {
             engine_list = argv[++i];
+        } else if (!strcmp(argv[i], "--workloads") && i + 1 < argc) {
+            workload_list = argv[++i];
+        } else if (!strcmp(argv[i], "--sync") && i + 1 < argc) {
+            sync_list = argv[++i];
+        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            count_list = argv[++i];
         } else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
             snprintf(base, sizeof base, "%s", argv[++i]);
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -686,18 +730,14 @@ int bench_mvcc_main(int argc, char **argv)
             return 2;
         }
     }
-    char list[200];
-    snprintf(list, sizeof list, "%s", engine_list);
-    char *save = NULL;
-    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(name, "plain")) {
-            o.use[0] = 1;
-        } else if (!strcmp(name, "aegis256")) {
-            o.use[1] = 1;
-        } else {
-            fprintf(stderr, "%s: --engines takes plain and aegis256, not '%s'\n", argv[0], name);
-            return 2;
-        }
+    static const char *const engine_opts[N_ENGINES] = {"plain", "aegis256"};
+    static const char *const count_opts[N_COUNTS] = {"1", "2", "4", "8"};
+    if (!parse_list(argv[0], "--engines", engine_list, engine_opts, N_ENGINES, o.use) ||
+        !parse_list(argv[0], "--workloads", workload_list, workload_names, N_WORKLOADS,
+                    o.use_workload) ||
+        !parse_list(argv[0], "--sync", sync_list, sync_names, N_SYNCS, o.use_sync) ||
+        !parse_list(argv[0], "--threads", count_list, count_opts, N_COUNTS, o.use_count)) {
+        return 2;
     }
     if (!o.runs) {
         o.runs = o.quick ? 1 : 5;
@@ -751,6 +791,9 @@ int bench_mvcc_main(int argc, char **argv)
             for (int w = 0; w < N_WORKLOADS; w++) {
                 for (int s = 0; s < N_SYNCS; s++) {
                     for (int c = 0; c < N_COUNTS; c++) {
+                        if (!o.use_workload[w] || !o.use_sync[s] || !o.use_count[c]) {
+                            continue;
+                        }
                         result *res = &r[e][w][s][c];
                         measure m = {.workload = w,
                                      .threads = thread_counts[c],
@@ -783,6 +826,9 @@ int bench_mvcc_main(int argc, char **argv)
         for (int w = 0; w < N_WORKLOADS && o.use[e]; w++) {
             for (int s = 0; s < N_SYNCS; s++) {
                 for (int c = 0; c < N_COUNTS; c++) {
+                    if (r[e][w][s][c].n == 0) {
+                        continue; /* not measured (--workloads, --sync, --threads) */
+                    }
                     print_result(&o, &engines[e], w, s, thread_counts[c], &r[e][w][s][c]);
                 }
             }
