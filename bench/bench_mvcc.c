@@ -754,15 +754,22 @@ int bench_mvcc_main(int argc, char **argv)
         return 1;
     }
     if (o.json) {
+        char counts[40] = "";
+        for (int c = 0, at = 0; c < N_COUNTS; c++) {
+            if (o.use_count[c]) {
+                at += snprintf(counts + at, sizeof counts - (size_t)at, "%s%d", at ? "," : "",
+                               thread_counts[c]);
+            }
+        }
         printf("{\"suite\":\"mvcc\",\"op\":\"settings\",\"program\":\"bench_mvcc\","
                "\"quick\":%s,\"runs\":%d,\"rows\":%ld,\"pad_bytes\":%d,\"page_size\":%d,"
-               "\"seconds\":%.3f,\"threads\":[1,2,4,8],\"hot_rows\":%d,\"hot_share\":%.2f,"
+               "\"seconds\":%.3f,\"threads\":[%s],\"hot_rows\":%d,\"hot_share\":%.2f,"
                "\"journal_mode\":\"wal\",\"sqlite_txn\":\"BEGIN IMMEDIATE\","
                "\"busy_timeout_ms\":%d,\"native_txn\":\"SEALDB_TXN_CONCURRENT via sealdb_run\","
                "\"cpus\":%ld,\"sqlite_version\":\"%s\",\"turso_txn\":\"%s\","
                "\"ratio\":\"median over runs of native/baseline commits per second in the "
                "same run, each on its own copy\"}\n",
-               o.quick ? "true" : "false", o.runs, o.rows, PAD_BYTES, PAGE_SIZE, o.seconds,
+               o.quick ? "true" : "false", o.runs, o.rows, PAD_BYTES, PAGE_SIZE, o.seconds, counts,
                HOT_ROWS, 1.0 / HOT_ONE_IN, BUSY_TIMEOUT, sysconf(_SC_NPROCESSORS_ONLN),
                sqlite3_libversion(),
                o.turso ? "BEGIN CONCURRENT in journal_mode mvcc, a connection per worker "
