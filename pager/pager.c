@@ -1801,18 +1801,18 @@ int pager_commit(pager_batch *b, sealdb_error *err)
         wal_new_header(p);
     }
     const uint32_t first = p->mx_frame + 1; /* only the writer moves it */
-    const uint32_t chain[2] = {p->w.chk[0], p->w.chk[1]};
-    rc = wal_append(p, pages, n, b->page_count, first, err);
-    if (rc == SEALDB_OK && p->durability == PAGER_SYNC_FULL &&
-        (rc = wal_sync(p, err)) != SEALDB_OK) {
-        /* the frames stay in the file, unpublished: the next commit writes
-         * over them, its checksums chained from the last commit that stands */
-        p->w.chk[0] = chain[0];
-        p->w.chk[1] = chain[1];
+    uint32_t chain[2];
+    rc = wal_append(p, pages, n, b->page_count, first, chain, err);
+    if (rc == SEALDB_OK && p->durability == PAGER_SYNC_FULL) {
+        rc = wal_sync(p, err);
     }
     if (rc != SEALDB_OK) {
+        /* the frames may be in the file, unpublished: the next commit
+         * writes over them, its checksums chained from the last commit */
         goto done;
     }
+    p->w.chk[0] = chain[0];
+    p->w.chk[1] = chain[1];
     /* Publish: the new versions enter the page table (above every live
      * snapshot's tag, so invisible to them), then the frame moves. */
     const uint32_t gen = p->gen;

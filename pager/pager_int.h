@@ -422,8 +422,10 @@ int wal_recover(pager *p, sealdb_error *err);
 int wal_reserve(wal *w, uint32_t frames);
 int wal_read_body(pager *p, uint32_t frame, uint8_t *buf);
 void wal_new_header(pager *p); /* the next generation's header, in memory */
+/* Writes the frames; chain: the checksum chain after them, which becomes
+ * w.chk only once the commit stands (a failed sync leaves w.chk as it was) */
 int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, uint32_t first,
-               sealdb_error *err);
+               uint32_t chain[2], sealdb_error *err);
 int wal_sync(pager *p, sealdb_error *err);
 int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t page_count,
                  int all, sealdb_error *err);

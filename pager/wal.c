@@ -264,7 +264,7 @@ int wal_read_body(pager *p, uint32_t frame, uint8_t *buf)
 #define APPEND_FRAMES 128
 
 int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, uint32_t first,
-               sealdb_error *err)
+               uint32_t chain[2], sealdb_error *err)
 {
     wal *w = &p->w;
     const size_t fsize = FRAME_HEADER_BYTES + (size_t)w->page_size;
@@ -331,8 +331,8 @@ int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, ui
         w->frames[first + k - 1].pgno = pages[k]->pgno;
         w->frames[first + k - 1].commit = k + 1 == n ? page_count : 0;
     }
-    w->chk[0] = chk[0];
-    w->chk[1] = chk[1];
+    chain[0] = chk[0];
+    chain[1] = chk[1];
     stat_add(&p->n_frames, n);
     return SEALDB_OK;
 }
