@@ -36,6 +36,7 @@ struct faultio {
     unsigned fail_ops;
     uint64_t fail_n; /* 0: none */
     int fail_kind;
+    uint64_t failed; /* one-shot faults that fired */
     uint64_t crash_n;
     int power_loss;
     int crashed;
@@ -152,6 +153,7 @@ static int step(faultio *f, unsigned op)
     }
     if (f->fail_n && (f->fail_ops & op)) {
         if (--f->fail_n == 0) {
+            f->failed++;
             return 2;
         }
     }
@@ -398,6 +400,14 @@ void faultio_free(faultio *f)
 const pager_io *faultio_io(faultio *f)
 {
     return &f->io;
+}
+
+uint64_t faultio_failed(faultio *f)
+{
+    pthread_mutex_lock(&f->mu);
+    const uint64_t n = f->failed;
+    pthread_mutex_unlock(&f->mu);
+    return n;
 }
 
 void faultio_fail_nth(faultio *f, unsigned ops, uint64_t n, int kind)

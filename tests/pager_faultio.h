@@ -48,6 +48,8 @@ const pager_io *faultio_io(faultio *f);
 
 /* Call number n (counted from now on, over the calls in ops) fails once. */
 void faultio_fail_nth(faultio *f, unsigned ops, uint64_t n, int kind);
+/* How many of those one-shot faults have fired. */
+uint64_t faultio_failed(faultio *f);
 /* Call number n (of all calls, counted since faultio_new) crashes. */
 void faultio_crash_at(faultio *f, uint64_t n, int power_loss);
 uint64_t faultio_calls(const faultio *f);

@@ -8,7 +8,11 @@
  * (rewrites, allocations off the freelist or past the end, frees), some
  * rolled back; checkpoints of every mode; snapshots held across other
  * operations (checked against what they began with); clean closes and
- * reopens. A crash is a power cut (unsynced writes kept, dropped or torn)
+ * reopens. In about half the rounds of the random seeds one write or sync
+ * also fails once before the crash (EIO, ENOSPC or a short write): the
+ * operation it hits returns an error and the next ones go on, so a failed
+ * commit may or may not be found after the crash, but no commit after it
+ * may be lost. A crash is a power cut (unsynced writes kept, dropped or torn)
  * at durability full and normal, a killed process at off (which promises
  * nothing more). The files are then rewritten as the crash left them, and
  * the database is opened without faults and compared with a model of every
@@ -67,6 +71,15 @@ typedef struct schedule {
     int attempted; /* index of the last state a commit tried to reach */
     uint32_t next_version;
     int failed;
+    /* transient faults: in about half the rounds one write or sync fails
+     * once (EIO, ENOSPC or a short write) before the crash, drawn from an
+     * RNG of their own so that the schedule's own draws stay as they were */
+    int transient;
+    test_rng frng;
+    /* a commit that failed without a crash: its state may be what recovery
+     * finds, until a later commit succeeds (which is built without it) */
+    int maybe;
+    state maybe_state;
 } schedule;
 
 static char dir[256];
@@ -239,6 +252,11 @@ static void verify(schedule *sc)
                 break;
             }
         }
+        if (found < 0 && sc->maybe && db_is(db, &sc->maybe_state)) {
+            sc->states[sc->nstates] = sc->maybe_state;
+            found = sc->nstates;
+        }
+        sc->maybe = 0;
         if (found < 0) {
             fail(sc, "no committed state matches the recovered database (durable, attempted)",
                  sc->durable, sc->attempted);
@@ -295,7 +313,8 @@ static void make_room(schedule *sc)
     }
 }
 
-/* One batch: returns 0 ok, 1 rolled back, -1 error. */
+/* One batch: returns 0 ok, 1 rolled back, -1 error, -2 an error of its
+ * commit (its state is in states[nstates]). */
 static int do_batch(schedule *sc, pager *p, state *next)
 {
     pager_batch *b;
@@ -360,7 +379,20 @@ static int do_batch(schedule *sc, pager *p, state *next)
         return 1;
     }
     sc->states[sc->nstates] = *next; /* what a crash may leave, whatever commit says */
-    return pager_commit(b, NULL) == SEALDB_OK ? 0 : -1;
+    sealdb_error err;
+    pager_stats before, after;
+    pager_stats_get(p, &before);
+    if (pager_commit(b, &err) != SEALDB_OK) {
+        if (trace) {
+            fprintf(stderr, "   commit: %s\n", err.message);
+        }
+        return -2;
+    }
+    pager_stats_get(p, &after);
+    if (after.frames_written > before.frames_written) {
+        sc->maybe = 0; /* its frames are written over the failed one's */
+    }
+    return 0;
 }
 
 /* One round: open through a crashing fault layer, work until the crash. */
@@ -379,6 +411,17 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
     held snaps[2] = {{0}};
     int nheld = 0;
     if (pager_open(&p, sc->path, &cfg, NULL) == SEALDB_OK) {
+        if (sc->transient && test_rng_next(&sc->frng) % 2 == 0) {
+            static const int kinds[] = {FAULT_EIO, FAULT_ENOSPC, FAULT_SHORT};
+            const unsigned ops = test_rng_next(&sc->frng) % 2 ? FIO_WRITE | FIO_SYNC : FIO_SYNC;
+            const uint64_t nth = 1 + test_rng_next(&sc->frng) % 40;
+            const int kind = kinds[test_rng_next(&sc->frng) % 3];
+            faultio_fail_nth(fio, ops, nth, kind);
+            if (trace) {
+                fprintf(stderr, "  a %s fails (%d) at the %llu-th such call\n",
+                        ops & FIO_WRITE ? "write or sync" : "sync", kind, (unsigned long long)nth);
+            }
+        }
         if (trace) {
             pager_stats st;
             pager_stats_get(p, &st);
@@ -388,6 +431,9 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
         const uint32_t nops = 5 + rnd(sc, 20);
         for (uint32_t op = 0; op < nops && !faultio_crashed(fio); op++) {
             const uint32_t what = rnd(sc, 100);
+            /* an operation may fail without a crash only where the
+             * transient fault fired */
+            const uint64_t fired = faultio_failed(fio);
             if (trace) {
                 fprintf(stderr, "  op %u: %s (calls %llu, states %d, durable %d)\n", op,
                         what < 65   ? "batch"
@@ -401,14 +447,22 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
                 state next = sc->states[sc->nstates - 1];
                 sc->attempted = sc->nstates;
                 const int r = do_batch(sc, p, &next);
+                if (trace && r != 0) {
+                    fprintf(stderr, "   batch %s\n", r == 1 ? "rolled back" : "failed");
+                }
                 if (r == 0) {
                     sc->nstates++;
                     if (sc->durability == PAGER_SYNC_FULL || !power) {
                         sc->durable = sc->nstates - 1;
                     }
                 } else {
-                    if (r < 0 && !faultio_crashed(fio)) {
+                    if (r < 0 && !faultio_crashed(fio) && faultio_failed(fio) == fired) {
                         fail(sc, "a batch failed without a crash", op, r);
+                    }
+                    if (r == -2 && !faultio_crashed(fio)) {
+                        /* the transient fault: the next commit decides */
+                        sc->maybe = 1;
+                        sc->maybe_state = sc->states[sc->nstates];
                     }
                     if (r == 1) {
                         sc->attempted = sc->nstates - 1;
@@ -419,11 +473,15 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
                 pager_stats_get(p, &a);
                 const int mode = (int)rnd(sc, 4);
                 const int rc = pager_checkpoint(p, (pager_checkpoint_mode)mode, NULL, NULL, NULL);
+                if (trace) {
+                    fprintf(stderr, "   mode %d: %d\n", mode, rc);
+                }
                 pager_stats_get(p, &b);
                 if (rc == SEALDB_OK && b.wal_syncs > a.wal_syncs) {
                     sc->durable = sc->nstates - 1; /* the WAL was synced */
                 }
-                if (rc != SEALDB_OK && rc != SEALDB_EBUSY && !faultio_crashed(fio)) {
+                if (rc != SEALDB_OK && rc != SEALDB_EBUSY && !faultio_crashed(fio) &&
+                    faultio_failed(fio) == fired) {
                     fail(sc, "a checkpoint failed without a crash", op, rc);
                 }
             } else if (what < 92) {
@@ -447,12 +505,15 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
                 }
                 if (pager_open(&p, sc->path, &cfg, NULL) != SEALDB_OK) {
                     p = NULL;
-                    if (!faultio_crashed(fio)) {
+                    if (!faultio_crashed(fio) && faultio_failed(fio) == fired) {
                         fail(sc, "a reopen failed without a crash", op, 0);
                     }
                     break;
                 }
             }
+        }
+        if (trace && faultio_failed(fio)) {
+            fprintf(stderr, "  the transient fault fired\n");
         }
         for (int k = 0; k < nheld; k++) {
             check_held(sc, p, &snaps[k], fio);
@@ -485,6 +546,7 @@ static void schedule_init(schedule *sc, uint64_t seed)
     memset(sc, 0, sizeof *sc);
     sc->seed = seed;
     sc->rng.s = seed * 0x9e3779b97f4a7c15ull + 12345;
+    sc->frng.s = seed * 0xd1b54a32d192ed03ull + 777;
     static const sealdb_cipher_id ciphers[] = {0, SEALDB_AEGIS128L, SEALDB_AEGIS256,
                                                SEALDB_AES256GCM, SEALDB_AEGIS128X4};
     static const uint32_t sizes[] = {512, 1024, 4096};
@@ -523,10 +585,11 @@ static void schedule_free(schedule *sc)
     free(sc->states);
 }
 
-static int run_seed(uint64_t seed)
+static int run_seed(uint64_t seed, int transient)
 {
     schedule sc;
     schedule_init(&sc, seed);
+    sc.transient = transient;
     for (int r = 0; r < ROUNDS && !sc.failed; r++) {
         /* crash somewhere in the first 250 calls (a round makes 20 to 400;
          * one that makes fewer crashes in the close at its end) */
@@ -570,14 +633,14 @@ int main(int argc, char **argv)
     pu_tempdir(dir, sizeof dir, "pager-crash");
     trace = getenv("PAGER_CRASH_TRACE") != NULL;
     for (size_t i = 0; i < sizeof kept_seeds / sizeof kept_seeds[0]; i++) {
-        run_seed(kept_seeds[i]);
+        run_seed(kept_seeds[i], 0);
     }
     for (long i = 0; i < exhaustive; i++) {
         run_exhaustive(first + 1000000 + (uint64_t)i);
     }
     long failed_seeds = 0;
     for (long i = 0; i < nseeds; i++) {
-        failed_seeds += run_seed(first + (uint64_t)i);
+        failed_seeds += run_seed(first + (uint64_t)i, 1);
     }
     printf("%ld schedules (%ld crashes), %ld recovered states checked, %ld seeds failed\n",
            schedules_run, crashes, states_checked, failed_seeds);
