@@ -107,7 +107,7 @@ static void *worker_main(void *arg)
             }
             break;
         }
-        if (rc != SEALDB_OK && !faultio_crashed(w->fio) && rc == SEALDB_EIO) {
+        if (rc == SEALDB_EIO && !faultio_crashed(w->fio)) {
             w->other = rc; /* an I/O error neither the crash nor the fault explains */
             snprintf(w->what, sizeof w->what, "transaction %d: %.200s", k, err.message);
             return NULL;
@@ -231,10 +231,11 @@ static void check_recovered(const worker *ws, uint64_t seed)
     }
 }
 
-/* One schedule: crash at call crash_at (0: none) of the fault layer.
- * Returns the calls made. */
 static int transient_fired, transient_retries;
 
+/* One schedule: crash at call crash_at (0: none) of the fault layer, and
+ * (fault_at > 0) the fault_at-th write or sync after the open fails once
+ * with fault_kind. Returns the calls made. */
 static uint64_t schedule(uint64_t seed, uint64_t crash_at, int power, uint64_t fault_at,
                          int fault_kind)
 {
