@@ -41,7 +41,8 @@
  * the log started over; a power cut tore that write so that the old header
  * and a prefix of the old log survived, and recovery replayed those old
  * frames over a newer database file (fixed: the header is written and
- * synced first, as SQLite does). */
+ * synced first, as SQLite does). They run without transient faults, as
+ * when they failed. */
 static const uint64_t kept_seeds[] = {126, 167, 168, 204, 242, 250};
 
 #define MAX_PAGES 600
@@ -77,7 +78,8 @@ typedef struct schedule {
     int transient;
     test_rng frng;
     /* a commit that failed without a crash: its state may be what recovery
-     * finds, until a later commit succeeds (which is built without it) */
+     * finds, until a later commit writes its frames over the failed one's
+     * (that commit is built without it) */
     int maybe;
     state maybe_state;
 } schedule;
