@@ -8,8 +8,8 @@
  * (rewrites, allocations off the freelist or past the end, frees), some
  * rolled back; checkpoints of every mode; snapshots held across other
  * operations (checked against what they began with); clean closes and
- * reopens. In about half the rounds of the random seeds one write or sync
- * also fails once before the crash (EIO, ENOSPC or a short write): the
+ * reopens. In about half the rounds of the random seeds one write, sync or
+ * truncation also fails once before the crash (EIO, ENOSPC or a short write): the
  * operation it hits returns an error and the next ones go on, so a failed
  * commit may or may not be found after the crash, but no commit after it
  * may be lost. A crash is a power cut (unsynced writes kept, dropped or torn)
@@ -72,8 +72,8 @@ typedef struct schedule {
     int attempted; /* index of the last state a commit tried to reach */
     uint32_t next_version;
     int failed;
-    /* transient faults: in about half the rounds one write or sync fails
-     * once (EIO, ENOSPC or a short write) before the crash, drawn from an
+    /* transient faults: in about half the rounds one write, sync or
+     * truncation fails once (EIO, ENOSPC or a short write) before the crash, drawn from an
      * RNG of their own so that the schedule's own draws stay as they were */
     int transient;
     test_rng frng;
@@ -415,13 +415,15 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
     if (pager_open(&p, sc->path, &cfg, NULL) == SEALDB_OK) {
         if (sc->transient && test_rng_next(&sc->frng) % 2 == 0) {
             static const int kinds[] = {FAULT_EIO, FAULT_ENOSPC, FAULT_SHORT};
-            const unsigned ops = test_rng_next(&sc->frng) % 2 ? FIO_WRITE | FIO_SYNC : FIO_SYNC;
+            const unsigned ops =
+                test_rng_next(&sc->frng) % 2 ? FIO_WRITE | FIO_SYNC | FIO_TRUNCATE : FIO_SYNC;
             const uint64_t nth = 1 + test_rng_next(&sc->frng) % 40;
             const int kind = kinds[test_rng_next(&sc->frng) % 3];
             faultio_fail_nth(fio, ops, nth, kind);
             if (trace) {
                 fprintf(stderr, "  a %s fails (%d) at the %llu-th such call\n",
-                        ops & FIO_WRITE ? "write or sync" : "sync", kind, (unsigned long long)nth);
+                        ops & FIO_WRITE ? "write, sync or truncation" : "sync", kind,
+                        (unsigned long long)nth);
             }
         }
         if (trace) {
