@@ -8,11 +8,11 @@
  * (rewrites, allocations off the freelist or past the end, frees), some
  * rolled back; checkpoints of every mode; snapshots held across other
  * operations (checked against what they began with); clean closes and
- * reopens. In about half the rounds of the random seeds one write, sync or
- * truncation also fails once before the crash (EIO, ENOSPC or a short write): the
- * operation it hits returns an error and the next ones go on, so a failed
- * commit may or may not be found after the crash, but no commit after it
- * may be lost. A crash is a power cut (unsynced writes kept, dropped or torn)
+ * reopens. In about half the rounds of the random seeds one write, sync
+ * or truncation also fails once before the crash (EIO, ENOSPC or a short
+ * write): the operation it hits returns an error and the next ones go on,
+ * so a failed commit may or may not be found after the crash, but no
+ * commit after it may be lost. A crash is a power cut (unsynced writes kept, dropped or torn)
  * at durability full and normal, a killed process at off (which promises
  * nothing more). The files are then rewritten as the crash left them, and
  * the database is opened without faults and compared with a model of every
@@ -73,8 +73,9 @@ typedef struct schedule {
     uint32_t next_version;
     int failed;
     /* transient faults: in about half the rounds one write, sync or
-     * truncation fails once (EIO, ENOSPC or a short write) before the crash, drawn from an
-     * RNG of their own so that the schedule's own draws stay as they were */
+     * truncation fails once (EIO, ENOSPC or a short write) before the
+     * crash, drawn from an RNG of their own so that the schedule's own
+     * draws stay as they were */
     int transient;
     test_rng frng;
     /* a commit that failed without a crash: its state may be what recovery
