@@ -400,6 +400,16 @@ static int balance_siblings(btree_pages *src, wpath *path, int level, cellref *c
     uint8_t *dv = dividers; /* dividers rebuilt for the pool */
     for (uint32_t j = first; j <= last; j++) {
         sib[nsib++] = j < np ? bt_get32(pcells[j].p) : pright;
+        /* a child is never page 1 (its header sits at offset 100: the cells
+         * packed below assume 0), its parent, or another sibling */
+        int seen = sib[nsib - 1] < 2 || sib[nsib - 1] == ppgno;
+        for (uint32_t i = 0; i + 1 < nsib; i++) {
+            seen |= sib[i] == sib[nsib - 1];
+        }
+        if (seen) {
+            rc = SEALDB_ECORRUPT;
+            goto out;
+        }
         uint32_t sright = 0;
         if (j == pidx) {
             for (uint32_t i = 0; i < n; i++) {

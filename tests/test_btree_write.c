@@ -535,6 +535,41 @@ static void check_in_place(uint32_t page_size)
     store_free(&s);
 }
 
+/* A damaged tree whose child pointer names page 1 (whose B-tree header sits
+ * at offset 100): rows go there until it must be balanced with its
+ * siblings, which must refuse it as corruption. Balancing once packed page
+ * 1 as if its header were at 0, and the cells overran the page (a heap
+ * overflow the fuzz target found). */
+static void check_child_page1(uint32_t page_size)
+{
+    store s;
+    store_init(&s, page_size);
+    uint32_t t_root, i_root;
+    make_schema(&s, &t_root, &i_root);
+    char text[40];
+    int64_t id = 1;
+    for (; id <= 300; id++) {
+        snprintf(text, sizeof text, "row %05lld ---------------", (long long)id);
+        CHECK_INT(table_put(&s, t_root, id, text, 30, 0), SEALDB_OK);
+    }
+    uint8_t *root = s.pages[t_root - 1];
+    CHECK_INT(root[0], BTREE_INTERIOR_TABLE);
+    put32(root + 8, 1); /* the right-most child: page 1 */
+    int ok = 0, corrupt = 0, other = 0;
+    for (; id <= 600; id++) {
+        snprintf(text, sizeof text, "row %05lld ---------------", (long long)id);
+        const int rc = table_put(&s, t_root, id, text, 30, 0);
+        ok += rc == SEALDB_OK;
+        corrupt += rc == SEALDB_ECORRUPT;
+        other += rc != SEALDB_OK && rc != SEALDB_ECORRUPT;
+    }
+    CHECK_INT(other, 0);
+    CHECK(corrupt > 0);
+    CHECK_INT(s.gets, s.puts);
+    store_free(&s);
+    (void)ok;
+}
+
 int main(int argc, char **argv)
 {
     const int seeds = argc > 1 ? atoi(argv[1]) : 12;
@@ -546,6 +581,7 @@ int main(int argc, char **argv)
     }
     check_in_place(1024);
     check_in_place(4096);
+    check_child_page1(1024);
     const uint32_t sizes[] = {512, 1024, 4096};
     for (int sd = 0; sd < seeds; sd++) {
         run_seed(sizes[sd % 3], (uint64_t)sd + 1, ops);
