@@ -65,13 +65,28 @@ static void release_from(btree_cursor *c, int level)
     }
 }
 
+static int level_open(btree_cursor *c, int level, uint32_t pgno, const uint8_t *data, void *ref);
+
 /* Loads page pgno as level `level` (the levels below it released). A page
  * the level already holds is kept when the source is read-only: its image
  * cannot change while it is pinned, and its header was checked when it was
  * loaded. A writable source may hand out a new image of a page written
  * since, so there every level is fetched afresh. */
+static int push_page_at(btree_cursor *c, int level, uint32_t pgno, uint32_t hint, uint32_t cell);
+
 static int push_page(btree_cursor *c, int level, uint32_t pgno)
 {
+    return push_page_at(c, level, pgno, 0, 0);
+}
+
+/* push_page, asking for lines of the page as its header is read, where a
+ * seek expects what it wants next: the line at byte hint (the cell offset)
+ * and those around byte cell (the cell); 0: none. */
+static int push_page_at(btree_cursor *c, int level, uint32_t pgno, uint32_t hint, uint32_t cell)
+{
+    if (level == 0) {
+        c->partial = 0; /* a descent from the root: the cursor is whole again */
+    }
     if (level < c->depth && c->lvl[level].pgno == pgno && c->lvl[level].data && !c->src->write) {
         release_from(c, level + 1);
         c->lvl[level].idx = 0;
@@ -86,7 +101,6 @@ static int push_page(btree_cursor *c, int level, uint32_t pgno)
                  c->src->page_count);
         return SEALDB_ECORRUPT;
     }
-    btree_level *l = &c->lvl[level];
     const uint8_t *data = NULL;
     void *ref = NULL;
     int rc = c->src->get(c->src->ctx, pgno, &data, &ref);
@@ -94,6 +108,26 @@ static int push_page(btree_cursor *c, int level, uint32_t pgno)
         snprintf(c->msg, sizeof c->msg, "B-tree page %u could not be read", pgno);
         return rc;
     }
+    if (hint && hint < c->src->usable) {
+        __builtin_prefetch(data + hint);
+    }
+    if (cell) {
+        /* the cell may lie a little either side of the guess */
+        const uint32_t from = cell > 16 ? cell - 16 : 0;
+        const uint32_t to =
+            cell + c->leaf_span + 16 < c->src->usable ? cell + c->leaf_span + 16 : c->src->usable;
+        for (uint32_t at = from & ~63u; at < to && at < from + 256; at += 64) {
+            __builtin_prefetch(data + at);
+        }
+    }
+    return level_open(c, level, pgno, data, ref);
+}
+
+/* Makes the page (pinned by ref) level `level`, the top one, and checks its
+ * header. */
+static int level_open(btree_cursor *c, int level, uint32_t pgno, const uint8_t *data, void *ref)
+{
+    btree_level *l = &c->lvl[level];
     l->pgno = pgno;
     l->data = data;
     l->ref = ref;
@@ -121,6 +155,11 @@ static int push_page(btree_cursor *c, int level, uint32_t pgno)
     l->hdr = hdr;
     l->ncell = ncell;
     l->type = type;
+    const uint32_t area = bt_get16(data + hdr + 5), start = area ? area : 65536;
+    l->span = ncell && start < usable ? (usable - start) / ncell : 0;
+    if (type == BTREE_LEAF_TABLE) {
+        c->leaf_span = l->span;
+    }
     return SEALDB_OK;
 }
 
@@ -184,10 +223,12 @@ static int leaf_cell_rowid(btree_cursor *c, const btree_level *l, uint32_t i, in
         return rc;
     }
     const uint8_t *p = l->data + off, *end = l->data + c->src->usable;
-    /* the cell's next line: the row's payload, if this is the cell sought;
-     * its load then overlaps this one */
-    if (off + 64 < c->src->usable) {
-        __builtin_prefetch(p + 64);
+    /* the cell's next lines, as many as the page's cells take on average:
+     * the row's payload, if this is the cell sought; their loads then
+     * overlap this one */
+    const uint32_t last = off + (l->span < 256 ? l->span : 256);
+    for (uint32_t at = (off & ~63u) + 64; at < last && at < c->src->usable; at += 64) {
+        __builtin_prefetch(l->data + at);
     }
     uint64_t v;
     const int n = varint_get_fast(p, end, &v);
@@ -401,14 +442,30 @@ static int settle(btree_cursor *c, int forward, int *eof)
     }
 }
 
+/* A cursor btree_ahead_seek placed holds only its leaf: the levels above
+ * are found again before it moves. */
+static int whole(btree_cursor *c)
+{
+    int cmp = 0, eof = 0;
+    const int rc = bt_seek_rowid(c, c->rowid, &cmp, &eof, 0);
+    if (rc == SEALDB_OK && (eof || cmp != 0)) {
+        release_from(c, 0);
+        return corrupt(c, c->root, "a row read a moment ago is gone from a read-only tree");
+    }
+    return rc;
+}
+
 int btree_next(btree_cursor *c, int *eof)
 {
     if (c->depth == 0) {
         *eof = 1;
         return SEALDB_OK;
     }
+    int rc = c->partial ? whole(c) : SEALDB_OK;
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
     btree_level *l = &c->lvl[c->depth - 1];
-    int rc = SEALDB_OK;
     if (!bt_is_leaf(l->type)) {
         /* at an index separator: the next entries are in the child after it */
         l->idx++;
@@ -439,8 +496,11 @@ int btree_prev(btree_cursor *c, int *eof)
         *eof = 1;
         return SEALDB_OK;
     }
+    int rc = c->partial ? whole(c) : SEALDB_OK;
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
     btree_level *l = &c->lvl[c->depth - 1];
-    int rc = SEALDB_OK;
     if (!bt_is_leaf(l->type)) {
         /* at an index separator: the previous entries are in its left child */
         uint32_t child;
@@ -478,6 +538,15 @@ typedef struct rowid_bounds {
     int have_lb, have_ub;
 } rowid_bounds;
 
+/* The cell of rowid on a level of ncell cells whose keys run from first to
+ * last (first < rowid <= last), were the keys evenly spread. */
+static inline uint32_t rowid_guess(int64_t rowid, int64_t first, int64_t last, uint32_t ncell)
+{
+    const double f =
+        (double)((uint64_t)rowid - (uint64_t)first) / (double)((uint64_t)last - (uint64_t)first);
+    return (uint32_t)(f * (double)(ncell - 1));
+}
+
 /* The first cell of a table level whose rowid key is >= rowid (ncell: none;
  * on an interior page, the right-most child). Rowids are often dense, so
  * the first probe is guessed from the keys' range, then checked against
@@ -486,8 +555,39 @@ typedef struct rowid_bounds {
  * known (no read at all), else from the first and last cells (two reads
  * the CPU overlaps). When the guess is off, a binary search finishes in
  * the range left; the keys decide, so a wrong guess only costs reads. */
+/* Keys a search read, for its caller to reuse (up to 8). */
+typedef struct probes {
+    uint32_t idx[8];
+    int64_t key[8];
+    int n;
+} probes;
+
+static inline int probe(btree_cursor *c, const btree_level *l, probes *seen, uint32_t i,
+                        int64_t *key)
+{
+    const int rc = cell_rowid(c, l, i, key);
+    if (rc == SEALDB_OK && seen && seen->n < 8) {
+        seen->idx[seen->n] = i;
+        seen->key[seen->n++] = *key;
+    }
+    return rc;
+}
+
+/* Key i of an interior level: from the search's probes when it read it. */
+static int interior_key(btree_cursor *c, const btree_level *l, const probes *seen, uint32_t i,
+                        int64_t *key)
+{
+    for (int k = 0; k < seen->n; k++) {
+        if (seen->idx[k] == i) {
+            *key = seen->key[k];
+            return SEALDB_OK;
+        }
+    }
+    return interior_rowid(c, l, i, key);
+}
+
 static int rowid_search(btree_cursor *c, const btree_level *l, int64_t rowid, const rowid_bounds *b,
-                        uint32_t *pos)
+                        uint32_t *pos, probes *seen)
 {
     uint32_t lo = 0, hi = l->ncell;
     int64_t key = 0;
@@ -498,8 +598,8 @@ static int rowid_search(btree_cursor *c, const btree_level *l, int64_t rowid, co
             first = b->lb;
             last = b->ub;
         } else {
-            if ((rc = cell_rowid(c, l, 0, &first)) != SEALDB_OK ||
-                (rc = cell_rowid(c, l, hi - 1, &last)) != SEALDB_OK) {
+            if ((rc = probe(c, l, seen, 0, &first)) != SEALDB_OK ||
+                (rc = probe(c, l, seen, hi - 1, &last)) != SEALDB_OK) {
                 return rc;
             }
             if (rowid <= first || rowid > last) {
@@ -510,18 +610,16 @@ static int rowid_search(btree_cursor *c, const btree_level *l, int64_t rowid, co
             lo = 1;
             hi = l->ncell - 1;
         }
-        const double f = (double)((uint64_t)rowid - (uint64_t)first) /
-                         (double)((uint64_t)last - (uint64_t)first);
-        uint32_t g = (uint32_t)(f * (double)(l->ncell - 1));
+        uint32_t g = rowid_guess(rowid, first, last, l->ncell);
         g = g < lo ? lo : g >= hi ? hi - 1 : g;
         if (lo < hi) {
-            if ((rc = cell_rowid(c, l, g, &key)) != SEALDB_OK) {
+            if ((rc = probe(c, l, seen, g, &key)) != SEALDB_OK) {
                 return rc;
             }
             if (key < rowid) {
                 lo = g + 1; /* then, often, the next cell is the answer */
                 if (lo < hi) {
-                    if ((rc = cell_rowid(c, l, lo, &key)) != SEALDB_OK) {
+                    if ((rc = probe(c, l, seen, lo, &key)) != SEALDB_OK) {
                         return rc;
                     }
                     hi = key >= rowid ? lo : hi;
@@ -533,7 +631,7 @@ static int rowid_search(btree_cursor *c, const btree_level *l, int64_t rowid, co
             } else {
                 hi = g; /* then, often, the cell before is below rowid */
                 if (lo < hi) {
-                    if ((rc = cell_rowid(c, l, g - 1, &key)) != SEALDB_OK) {
+                    if ((rc = probe(c, l, seen, g - 1, &key)) != SEALDB_OK) {
                         return rc;
                     }
                     lo = key < rowid ? g : lo;
@@ -544,7 +642,7 @@ static int rowid_search(btree_cursor *c, const btree_level *l, int64_t rowid, co
     }
     while (lo < hi) {
         const uint32_t mid = lo + (hi - lo) / 2;
-        if ((rc = cell_rowid(c, l, mid, &key)) != SEALDB_OK) {
+        if ((rc = probe(c, l, seen, mid, &key)) != SEALDB_OK) {
             return rc;
         }
         if (key < rowid) {
@@ -562,6 +660,11 @@ int btree_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof)
     return bt_seek_rowid(c, rowid, cmp, eof, 0);
 }
 
+static int interior_step(btree_cursor *c, btree_level *l, int64_t rowid, rowid_bounds *b,
+                         uint32_t *child);
+static int leaf_seek(btree_cursor *c, int64_t rowid, const rowid_bounds *b, int *cmp, int *eof,
+                     int stay);
+
 int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
 {
     *eof = 0;
@@ -569,6 +672,7 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
     if (c->is_index) {
         return SEALDB_EINVAL;
     }
+    c->partial = 0;
     int rc = push_page(c, 0, c->root);
     rowid_bounds b = {0, 0, 0, 0};
     while (rc == SEALDB_OK) {
@@ -576,35 +680,61 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
         if (bt_is_leaf(l->type)) {
             break;
         }
-        /* the first cell whose key (largest rowid of its child) >= rowid */
-        uint32_t lo = 0;
-        if ((rc = rowid_search(c, l, rowid, &b, &lo)) != SEALDB_OK) {
-            break;
-        }
-        /* the child's keys lie between the keys on either side of it */
-        if (lo > 0 && (rc = interior_rowid(c, l, lo - 1, &b.lb)) == SEALDB_OK) {
-            b.have_lb = 1;
-        }
-        if (rc == SEALDB_OK && lo < l->ncell &&
-            (rc = interior_rowid(c, l, lo, &b.ub)) == SEALDB_OK) {
-            b.have_ub = 1;
-        }
-        l->idx = lo;
         uint32_t child;
-        if (rc == SEALDB_OK) {
-            rc = child_of(c, l, lo, &child);
-        }
-        if (rc == SEALDB_OK) {
-            rc = push_page(c, c->depth, child);
+        if ((rc = interior_step(c, l, rowid, &b, &child)) == SEALDB_OK) {
+            /* the line of the child's cell offset, were its keys dense */
+            const uint64_t at = b.have_lb && b.have_ub && b.lb < rowid && rowid <= b.ub
+                                    ? 8 + 2 * ((uint64_t)rowid - (uint64_t)b.lb - 1)
+                                    : 0;
+            /* and of the cell itself, were the cells as large as the last
+             * leaf's and laid from the page's end in key order, as a page
+             * balanced or filled by appends has them */
+            const uint32_t usable = c->src->usable;
+            const uint32_t off = at && at < usable ? (uint32_t)at : 0;
+            const uint64_t down = off ? ((uint64_t)(off - 8) / 2 + 1) * c->leaf_span : 0;
+            const uint32_t cell = down && down < usable ? usable - (uint32_t)down : 0;
+            rc = push_page_at(c, c->depth, child, off, cell);
         }
     }
     if (rc != SEALDB_OK) {
         release_from(c, 0);
         return rc;
     }
+    return leaf_seek(c, rowid, &b, cmp, eof, stay);
+}
+
+/* On an interior level of a table tree: the child where rowid belongs, and
+ * the bounds its keys lie within (the keys on either side of it). */
+static int interior_step(btree_cursor *c, btree_level *l, int64_t rowid, rowid_bounds *b,
+                         uint32_t *child)
+{
+    /* the first cell whose key (largest rowid of its child) >= rowid */
+    uint32_t lo = 0;
+    probes seen = {.n = 0};
+    int rc = rowid_search(c, l, rowid, b, &lo, &seen);
+    if (rc != SEALDB_OK) {
+        return rc;
+    }
+    /* bounds from the levels above stay where this level has none */
+    if (lo > 0 && (rc = interior_key(c, l, &seen, lo - 1, &b->lb)) == SEALDB_OK) {
+        b->have_lb = 1;
+    }
+    if (rc == SEALDB_OK && lo < l->ncell &&
+        (rc = interior_key(c, l, &seen, lo, &b->ub)) == SEALDB_OK) {
+        b->have_ub = 1;
+    }
+    l->idx = lo;
+    return rc == SEALDB_OK ? child_of(c, l, lo, child) : rc;
+}
+
+/* The rest of bt_seek_rowid, from the leaf on the cursor's top level. */
+static int leaf_seek(btree_cursor *c, int64_t rowid, const rowid_bounds *b, int *cmp, int *eof,
+                     int stay)
+{
     btree_level *l = &c->lvl[c->depth - 1];
     uint32_t lo = 0;
-    if ((rc = rowid_search(c, l, rowid, &b, &lo)) != SEALDB_OK) {
+    int rc = rowid_search(c, l, rowid, b, &lo, NULL);
+    if (rc != SEALDB_OK) {
         release_from(c, 0);
         return rc;
     }
@@ -639,6 +769,182 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
     }
     *cmp = rc == SEALDB_OK ? (c->rowid == rowid ? 0 : 1) : 0;
     return rc;
+}
+
+/* ---- reading rows ahead ---------------------------------------------------------- */
+
+int btree_ahead_find(btree_cursor *s, int64_t rowid, btree_ahead *a)
+{
+    memset(a, 0, sizeof *a);
+    if (s->is_index || s->src->write || s->height < 0) {
+        return SEALDB_EINVAL;
+    }
+    int rc;
+    if (s->height == 0) {
+        /* the first time, a whole seek: how many levels lead to a leaf (all
+         * leaves are as deep, and a read-only source does not change) */
+        int cmp, eof;
+        if ((rc = bt_seek_rowid(s, rowid, &cmp, &eof, 0)) != SEALDB_OK) {
+            return rc;
+        }
+        s->height = s->depth > 1 ? s->depth : -1;
+        if (s->height < 0) {
+            release_from(s, 0);
+            return SEALDB_EINVAL;
+        }
+    }
+    s->partial = 0;
+    rowid_bounds b = {0, 0, 0, 0};
+    rc = push_page(s, 0, s->root);
+    for (int level = 0; rc == SEALDB_OK; level++) {
+        btree_level *l = &s->lvl[level];
+        uint32_t child;
+        if (bt_is_leaf(l->type)) {
+            rc = SEALDB_EINVAL; /* not the shape it had: leave it to a seek */
+            break;
+        }
+        if ((rc = interior_step(s, l, rowid, &b, &child)) != SEALDB_OK) {
+            break;
+        }
+        if (level + 2 < s->height) {
+            rc = push_page(s, level + 1, child);
+            continue;
+        }
+        /* the leaf: pinned, its header line asked for, not read */
+        release_from(s, level + 1);
+        if ((rc = s->src->get(s->src->ctx, child, &a->data, &a->ref)) != SEALDB_OK) {
+            memset(a, 0, sizeof *a);
+            break;
+        }
+        a->rowid = rowid;
+        a->pgno = child;
+        a->lb = b.lb, a->ub = b.ub;
+        a->have_lb = b.have_lb, a->have_ub = b.have_ub;
+        const uint32_t hdr = child == 1 ? 100 : 0;
+        __builtin_prefetch(a->data + hdr);
+        /* and the line of its cell offset, were the keys dense */
+        if (b.have_lb && b.have_ub && b.lb < rowid && rowid <= b.ub) {
+            const uint64_t at = hdr + 8 + 2 * ((uint64_t)rowid - (uint64_t)b.lb - 1);
+            if (at < s->src->usable) {
+                __builtin_prefetch(a->data + at);
+            }
+        }
+        return SEALDB_OK;
+    }
+    release_from(s, 0);
+    s->msg[0] = 0;
+    return rc;
+}
+
+void btree_ahead_prime(const btree_cursor *s, btree_ahead *a)
+{
+    if (!a->pgno || a->primed) {
+        return;
+    }
+    a->primed = 1;
+    /* the first cell rowid_search reads, when it guesses from the bounds */
+    const uint8_t *d = a->data;
+    const uint32_t hdr = a->pgno == 1 ? 100 : 0, usable = s->src->usable;
+    if (d[hdr] != BTREE_LEAF_TABLE || !a->have_lb || !a->have_ub || a->lb >= a->rowid ||
+        a->rowid > a->ub) {
+        return;
+    }
+    const uint32_t ncell = bt_get16(d + hdr + 3);
+    if (ncell < 8 || hdr + 8 + 2 * ncell > usable) {
+        return;
+    }
+    uint32_t g = rowid_guess(a->rowid, a->lb, a->ub, ncell);
+    g = g >= ncell ? ncell - 1 : g;
+    const uint32_t o = bt_get16(d + hdr + 8 + 2 * g);
+    /* the cell and the lines its row likely spans: the page's cells are
+     * (usable - start of the cell area) / ncell bytes on average */
+    const uint32_t area = bt_get16(d + hdr + 5), start = area ? area : 65536;
+    const uint32_t size = start < usable ? (usable - start) / ncell : 64;
+    const uint32_t end = o + (size < 256 ? size : 256);
+    for (uint32_t at = o & ~63u; at < end && at < usable; at += 64) {
+        __builtin_prefetch(d + (at < o ? o : at));
+    }
+}
+
+int btree_ahead_seek(btree_cursor *c, btree_ahead *a, int *cmp, int *eof)
+{
+    const int64_t rowid = a->rowid;
+    const rowid_bounds b = {a->lb, a->ub, a->have_lb, a->have_ub};
+    const uint32_t pgno = a->pgno;
+    const uint8_t *data = a->data;
+    void *ref = a->ref;
+    memset(a, 0, sizeof *a);
+    *cmp = 0;
+    *eof = 0;
+    release_from(c, 0);
+    if (!pgno) {
+        return bt_seek_rowid(c, rowid, cmp, eof, 0);
+    }
+    int rc = level_open(c, 0, pgno, data, ref);
+    btree_level *l = &c->lvl[0];
+    if (rc == SEALDB_OK && l->type == BTREE_LEAF_TABLE) {
+        uint32_t lo = 0;
+        rc = rowid_search(c, l, rowid, &b, &lo, NULL);
+        if (rc == SEALDB_OK && lo < l->ncell) {
+            l->idx = lo;
+            if ((rc = load_entry(c)) == SEALDB_OK && c->rowid == rowid) {
+                c->partial = 1;
+                return SEALDB_OK;
+            }
+        }
+    }
+    /* not in that leaf, or not a leaf: a seek from the root says what is
+     * there (and reports a damaged page as it always does) */
+    release_from(c, 0);
+    c->msg[0] = 0;
+    return bt_seek_rowid(c, rowid, cmp, eof, 0);
+}
+
+void btree_ahead_drop(btree_pages *src, btree_ahead *a)
+{
+    if (a->ref || a->data) {
+        src->put(src->ctx, a->ref);
+    }
+    memset(a, 0, sizeof *a);
+}
+
+int btree_peek(btree_cursor *c, uint32_t k, const uint8_t **data, uint32_t *len)
+{
+    if (c->depth == 0) {
+        return SEALDB_ENOTFOUND;
+    }
+    const btree_level *l = &c->lvl[c->depth - 1];
+    if (!bt_is_leaf(l->type) || k >= l->ncell || l->idx >= l->ncell - k) {
+        return SEALDB_ENOTFOUND;
+    }
+    /* checked as cell_offset and parse_entry do, without their message: the
+     * cursor reports a damaged cell when it gets there */
+    const uint32_t usable = c->src->usable, i = l->idx + k;
+    const uint32_t o = bt_get16(l->data + l->hdr + 8 + 2 * i);
+    if (o < l->hdr + 8 + 2 * l->ncell || o + 4 > usable) {
+        return SEALDB_ECORRUPT;
+    }
+    const uint8_t *p = l->data + o, *end = l->data + usable;
+    uint64_t payload, rowid;
+    int n = varint_get_fast(p, end, &payload);
+    if (!n || payload > 0x7fffffff) {
+        return SEALDB_ECORRUPT;
+    }
+    p += n;
+    const int table = l->type == BTREE_LEAF_TABLE;
+    if (table && !(n = varint_get_fast(p, end, &rowid))) {
+        return SEALDB_ECORRUPT;
+    }
+    p += table ? n : 0;
+    if (btree_local_size(usable, table, (uint32_t)payload) < payload) {
+        return SEALDB_EINVAL;
+    }
+    if ((uint64_t)(end - p) < payload) {
+        return SEALDB_ECORRUPT;
+    }
+    *data = p;
+    *len = (uint32_t)payload;
+    return SEALDB_OK;
 }
 
 /* Compares the entry at cell i of level l with the caller's key. */

@@ -61,6 +61,7 @@ typedef struct btree_level {
     uint32_t ncell; /* cells on the page */
     uint32_t idx;   /* cell the cursor is at; on an interior page, the child it went into
                        (ncell: the right-most child) */
+    uint32_t span;  /* the page's cells' average size in bytes (from its header) */
     uint8_t type;
 } btree_level;
 
@@ -68,7 +69,10 @@ typedef struct btree_cursor {
     btree_pages *src;
     uint32_t root;
     int is_index;
-    int depth; /* levels in use; 0: not positioned (before the first or after the last) */
+    int depth;          /* levels in use; 0: not positioned (before the first or after the last) */
+    int partial;        /* positioned by btree_ahead_seek: only the leaf is held */
+    uint32_t leaf_span; /* the last leaf's average cell size (seeks guess where cells lie) */
+    int height;         /* btree_ahead_find: levels from the root to a leaf (0: not known yet) */
     btree_level lvl[BTREE_MAX_DEPTH];
     /* the entry the cursor is at (valid when depth > 0) */
     int64_t rowid;        /* table B-trees */
@@ -123,6 +127,54 @@ int64_t btree_rowid(const btree_cursor *c);
  * else assembled from its overflow pages into the cursor's buffer. Valid
  * until the cursor moves. */
 int btree_payload(btree_cursor *c, const uint8_t **data, uint32_t *len);
+
+/* ---- reading rows ahead ---- */
+
+/* A table leaf found for a rowid before the row is read. A scan through an
+ * index reads rows in an order unrelated to where they lie, and each row's
+ * leaf is a load from memory after a load after a load (the page header,
+ * its cell offset, the cell). Found a few rows ahead, the leaf's lines are
+ * asked for while earlier rows are read, and btree_ahead_seek then reads
+ * the row with no descent. Read-only sources only: the page stays pinned
+ * from btree_ahead_find to btree_ahead_seek or btree_ahead_drop. */
+typedef struct btree_ahead {
+    int64_t rowid;
+    uint32_t pgno; /* 0: empty */
+    const uint8_t *data;
+    void *ref;
+    int64_t lb, ub; /* the keys around the leaf in its parent */
+    int have_lb, have_ub;
+    int primed; /* the sought cell's lines were asked for too */
+} btree_ahead;
+
+/* Descends scout (a table cursor on a read-only source) to the leaf where
+ * rowid belongs, asks for its header line, and gives the leaf's page to *a
+ * without reading it. The scout keeps the levels above. SEALDB_EINVAL when
+ * the tree has no level above its leaves (or the source is writable):
+ * nothing to gain, read the row the usual way. */
+int btree_ahead_find(btree_cursor *scout, int64_t rowid, btree_ahead *a);
+
+/* Asks for the lines of the cell where a's rowid should be, from the leaf's
+ * header (whose line btree_ahead_find asked for): call it a while after
+ * btree_ahead_find and a while before btree_ahead_seek. Only reads; a page
+ * that is not what it should be is left to btree_ahead_seek to report. */
+void btree_ahead_prime(const btree_cursor *scout, btree_ahead *a);
+
+/* btree_seek_rowid for a's rowid, starting at the leaf in a (which it takes:
+ * a is empty after). The cursor holds only the leaf; btree_next and
+ * btree_prev seek from the root first. A rowid the leaf lacks (or a page
+ * that is not a table leaf) is sought again from the root, so the answer is
+ * always btree_seek_rowid's. */
+int btree_ahead_seek(btree_cursor *c, btree_ahead *a, int *cmp, int *eof);
+
+/* Gives a's page back (a is empty after). */
+void btree_ahead_drop(btree_pages *src, btree_ahead *a);
+
+/* The payload of the entry k entries after the cursor's on the same leaf,
+ * when all of it is on the page: SEALDB_ENOTFOUND past the leaf's last
+ * entry or when the cursor is not on a leaf, SEALDB_EINVAL for a payload
+ * with overflow pages, SEALDB_ECORRUPT for a cell that does not fit. */
+int btree_peek(btree_cursor *c, uint32_t k, const uint8_t **data, uint32_t *len);
 
 /* ---- writing (engine/btree_write.c) ---- */
 

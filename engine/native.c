@@ -61,6 +61,10 @@ typedef struct catref {
     int refs; /* under the database's mutex */
 } catref;
 
+/* Rows an index cursor reads ahead: enough that a row's leaf has come from
+ * memory by the time the row is read, few enough to pin (docs/NATIVE.md). */
+#define AHEAD_ROWS 8
+
 struct sealdb_db {
     pager *pg;
     seal_ctx *seal;
@@ -70,6 +74,7 @@ struct sealdb_db {
     catref *cat;        /* the latest catalog loaded, or NULL */
     int ntxn;           /* transactions open */
     uint64_t rows_read, rows_written;
+    uint32_t ahead_rows; /* rows an index cursor reads ahead (a share of the cache) */
 };
 
 struct sealdb_txn {
@@ -119,6 +124,15 @@ struct sealdb_cursor {
     record_key order;     /* the index's whole-entry order */
     btree_cursor aux;     /* index cursors: the table, for sealdb_cursor_row */
     int aux_open;
+    /* index cursors on a read-only source: the rows of the next entries on
+     * the cursor's leaf, their table leaves found ahead (btree_ahead) by the
+     * scout; ring entries hold the index cell they came from (ahead_at) */
+    btree_cursor scout;
+    int scout_open;
+    btree_ahead ahead[AHEAD_ROWS];
+    uint32_t ahead_at[AHEAD_ROWS];
+    uint32_t ahead_head, ahead_count;
+    uint32_t ahead_leaf, ahead_next; /* the index leaf, and its next cell to look at */
     /* serializable transactions: the rowids this table cursor covered since
      * it last jumped (lo..hi; open: unbounded), or for an index cursor
      * whether its whole table was noted as read */
@@ -311,6 +325,12 @@ int native_open_io(const char *path, const sealdb_sqlite_config *keys, const sea
                                   .caller_checkpoints = 1,
                                   .busy_timeout_ms = opt->busy_timeout_ms};
         rc = pager_open(&db->pg, path, &cfg, err);
+    }
+    if (rc == SEALDB_OK) {
+        /* each row read ahead pins a page: at most 1/64 of the cache */
+        pager_stats ps;
+        pager_stats_get(db->pg, &ps);
+        db->ahead_rows = ps.cache_capacity / 64 < AHEAD_ROWS ? ps.cache_capacity / 64 : AHEAD_ROWS;
     }
     if (rc != SEALDB_OK) {
         if (slots_made) {
@@ -572,8 +592,23 @@ int sealdb_begin(sealdb_db *db, int kind, sealdb_txn **out, sealdb_error *err)
     return SEALDB_OK;
 }
 
+static void ahead_drop(sealdb_cursor *c)
+{
+    for (; c->ahead_count; c->ahead_count--) {
+        btree_ahead_drop(c->t->src, &c->ahead[c->ahead_head]);
+        c->ahead_head = (c->ahead_head + 1) % AHEAD_ROWS;
+    }
+    c->ahead_head = 0;
+    c->ahead_leaf = 0;
+}
+
 static void cursor_release(sealdb_cursor *c)
 {
+    ahead_drop(c);
+    if (c->scout_open) {
+        btree_cursor_close(&c->scout);
+        c->scout_open = 0;
+    }
     btree_cursor_close(&c->bc);
     if (c->aux_open) {
         btree_cursor_close(&c->aux);
@@ -1567,6 +1602,79 @@ int64_t sealdb_cursor_rowid(const sealdb_cursor *c)
     return rowid;
 }
 
+/* Index cursors on a read-only source, before the row of the entry the
+ * cursor is at (rowid) is read: 1 and the row's table leaf in *found when
+ * it was found ahead; and the rows of the next entries on the cursor's
+ * leaf are sought ahead, so that their leaves are on their way while this
+ * row is read. Anything unexpected (the cursor moved back or jumped, an
+ * entry ahead that does not parse, a tree too shallow to gain) only means
+ * reading rows the usual way; the cursor reports damage when it gets there. */
+static int ahead_take(sealdb_cursor *c, int64_t rowid, btree_ahead *found)
+{
+    btree_pages *src = c->t->src;
+    const uint32_t most = c->t->db->ahead_rows;
+    if (src->write || c->bc.depth == 0 || most == 0) {
+        return 0;
+    }
+    const btree_level *l = &c->bc.lvl[c->bc.depth - 1];
+    const uint32_t i = l->idx;
+    if (c->ahead_leaf != l->pgno) {
+        ahead_drop(c);
+        c->ahead_leaf = l->pgno;
+        c->ahead_next = i + 1;
+    }
+    /* entries the cursor passed without reading their rows */
+    while (c->ahead_count && c->ahead_at[c->ahead_head] < i) {
+        btree_ahead_drop(src, &c->ahead[c->ahead_head]);
+        c->ahead_head = (c->ahead_head + 1) % AHEAD_ROWS;
+        c->ahead_count--;
+    }
+    if ((c->ahead_count && c->ahead_at[c->ahead_head] > i + 1) ||
+        (!c->ahead_count && c->ahead_next != i + 1 && c->ahead_next != i)) {
+        ahead_drop(c); /* it moved back, or past what was sought */
+        c->ahead_leaf = l->pgno;
+        c->ahead_next = i + 1;
+    }
+    int have = 0;
+    if (c->ahead_count && c->ahead_at[c->ahead_head] == i) {
+        btree_ahead *a = &c->ahead[c->ahead_head];
+        if (a->rowid == rowid) {
+            *found = *a;
+            memset(a, 0, sizeof *a);
+            have = 1;
+        } else {
+            btree_ahead_drop(src, a);
+        }
+        c->ahead_head = (c->ahead_head + 1) % AHEAD_ROWS;
+        c->ahead_count--;
+    }
+    if (c->ahead_next <= i) {
+        c->ahead_next = i + 1;
+    }
+    if (!c->scout_open) {
+        btree_cursor_init(&c->scout, src, c->tb->root, 0);
+        c->scout_open = 1;
+    }
+    while (c->ahead_count < most) {
+        const uint8_t *rec;
+        uint32_t len;
+        int64_t next;
+        const uint32_t slot = (c->ahead_head + c->ahead_count) % AHEAD_ROWS;
+        if (btree_peek(&c->bc, c->ahead_next - i, &rec, &len) != SEALDB_OK ||
+            entry_rowid(c->ix, rec, len, &next) != SEALDB_OK ||
+            btree_ahead_find(&c->scout, next, &c->ahead[slot]) != SEALDB_OK) {
+            break;
+        }
+        c->ahead_at[slot] = c->ahead_next++;
+        c->ahead_count++;
+        /* the entry found half a ring ago: its header line is in by now */
+        if (c->ahead_count > most / 2) {
+            btree_ahead_prime(&c->scout, &c->ahead[(slot + AHEAD_ROWS - most / 2) % AHEAD_ROWS]);
+        }
+    }
+    return have;
+}
+
 int sealdb_cursor_row(sealdb_cursor *c, sealdb_value *cols, uint32_t n, sealdb_error *err)
 {
     int rc = cursor_here(c, err);
@@ -1595,8 +1703,11 @@ int sealdb_cursor_row(sealdb_cursor *c, sealdb_value *cols, uint32_t n, sealdb_e
             btree_cursor_init(&c->aux, c->t->src, tb->root, 0);
             c->aux_open = 1;
         }
+        btree_ahead found;
+        const int have = ahead_take(c, rowid, &found);
         int cmp = 0, eof = 0;
-        rc = btree_seek_rowid(&c->aux, rowid, &cmp, &eof);
+        rc = have ? btree_ahead_seek(&c->aux, &found, &cmp, &eof)
+                  : btree_seek_rowid(&c->aux, rowid, &cmp, &eof);
         if (rc != SEALDB_OK) {
             return bt_error(err, rc, &c->aux, tb->name);
         }

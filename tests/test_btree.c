@@ -275,6 +275,107 @@ static void check_table(image *im, uint32_t root, const row *want, int n)
     CHECK_INT(im->gets, im->puts);
 }
 
+/* The same cursor state after a seek: rc, cmp, eof, and the entry's rowid
+ * and payload bytes. */
+static int same_seek(btree_cursor *a, int rca, int cmpa, int eofa, btree_cursor *b, int rcb,
+                     int cmpb, int eofb)
+{
+    if (rca != rcb || (rca == SEALDB_OK && (cmpa != cmpb || eofa != eofb))) {
+        return 0;
+    }
+    if (rca != SEALDB_OK || eofa) {
+        return 1;
+    }
+    const uint8_t *pa, *pb;
+    uint32_t la, lb;
+    return btree_rowid(a) == btree_rowid(b) && btree_payload(a, &pa, &la) == SEALDB_OK &&
+           btree_payload(b, &pb, &lb) == SEALDB_OK && la == lb && memcmp(pa, pb, la) == 0;
+}
+
+#define RING 8
+
+/* Rows read ahead (btree_ahead_*), as an index scan reads them: in a
+ * random order, each found RING rows before it is read and primed half way,
+ * some of them absent; every answer must be btree_seek_rowid's, and so
+ * must a step from there. */
+static void check_ahead(image *im, uint32_t root, const row *want, int n)
+{
+    btree_pages src = source_of(im);
+    btree_cursor scout, c, ref;
+    CHECK_INT(btree_cursor_init(&scout, &src, root, 0), SEALDB_OK);
+    CHECK_INT(btree_cursor_init(&c, &src, root, 0), SEALDB_OK);
+    CHECK_INT(btree_cursor_init(&ref, &src, root, 0), SEALDB_OK);
+    const int m = n + n / 4 + 2;
+    int64_t *ids = malloc(sizeof *ids * (size_t)m);
+    for (int k = 0; k < m; k++) {
+        /* present rows, rows in gaps, and ends */
+        ids[k] = k < n ? want[k].id
+                 : n   ? want[rnd() % (uint64_t)n].id + (int64_t)(rnd() % 3) - 1
+                       : (int64_t)k;
+    }
+    ids[m - 1] = n ? want[n - 1].id + 5 : 1;
+    ids[m - 2] = n ? want[0].id - 5 : 2;
+    for (int k = m - 1; k > 0; k--) {
+        const int j = (int)(rnd() % (uint64_t)(k + 1));
+        const int64_t t = ids[k];
+        ids[k] = ids[j];
+        ids[j] = t;
+    }
+    btree_ahead ring[RING];
+    int found[RING];
+    memset(ring, 0, sizeof ring);
+    int bad = 0, hits = 0, einval = 0;
+    for (int k = 0; k < m + RING; k++) {
+        const int at = k - RING; /* read now: found RING rows ago, in the slot k takes next */
+        if (at >= 0) {
+            int cmp = 9, eof = 9, rcmp = 9, reof = 9, rc;
+            if (found[at % RING]) {
+                rc = btree_ahead_seek(&c, &ring[at % RING], &cmp, &eof);
+                hits++;
+                bad += ring[at % RING].pgno != 0; /* taken */
+            } else {
+                rc = btree_seek_rowid(&c, ids[at], &cmp, &eof);
+            }
+            const int rrc = btree_seek_rowid(&ref, ids[at], &rcmp, &reof);
+            bad += !same_seek(&c, rc, cmp, eof, &ref, rrc, rcmp, reof);
+            if (rc == SEALDB_OK && !eof && at % 3 != 2) {
+                /* a cursor placed ahead steps like one that sought */
+                rc = at % 3 ? btree_prev(&c, &eof) : btree_next(&c, &eof);
+                const int r2 = at % 3 ? btree_prev(&ref, &reof) : btree_next(&ref, &reof);
+                bad += !same_seek(&c, rc, 0, eof, &ref, r2, 0, reof);
+            }
+        }
+        if (k < m) {
+            const int rc = btree_ahead_find(&scout, ids[k], &ring[k % RING]);
+            found[k % RING] = rc == SEALDB_OK;
+            einval += rc == SEALDB_EINVAL;
+            bad += rc != SEALDB_OK && rc != SEALDB_EINVAL;
+            bad += rc == SEALDB_OK && (ring[k % RING].rowid != ids[k] || !ring[k % RING].pgno);
+        }
+        if (k >= RING / 2 && k - RING / 2 < m) {
+            btree_ahead_prime(&scout, &ring[(k - RING / 2) % RING]);
+        }
+    }
+    CHECK_INT(bad, 0);
+    if (n > 200) {
+        CHECK(hits > m / 2); /* a tree of several levels: rows were found ahead */
+    } else if (n == 0) {
+        CHECK_INT(hits, 0); /* a lone leaf: nothing to gain */
+        CHECK_INT(einval, m);
+    }
+    /* found, then given back unread */
+    if (n > 200) {
+        CHECK_INT(btree_ahead_find(&scout, want[n / 2].id, &ring[0]), SEALDB_OK);
+        btree_ahead_drop(&src, &ring[0]);
+        CHECK_INT((int)ring[0].pgno, 0);
+    }
+    btree_cursor_close(&scout);
+    btree_cursor_close(&c);
+    btree_cursor_close(&ref);
+    CHECK_INT(im->gets, im->puts);
+    free(ids);
+}
+
 /* An index on (s): the key is (s, rowid); compared BINARY. */
 typedef struct skey {
     const char *s;
@@ -425,6 +526,8 @@ static void check_database(uint32_t page_size, int autovacuum, int rows, int see
     check_table(&im, t_root, table, n_table);
     check_index(&im, i_root, index, n_index);
     check_table(&im, e_root, NULL, 0);
+    check_ahead(&im, t_root, table, n_table);
+    check_ahead(&im, e_root, NULL, 0);
     /* sqlite_schema on page 1 (its B-tree header at offset 100): three rows */
     btree_pages src = source_of(&im);
     btree_cursor c;
@@ -478,6 +581,43 @@ static int walk(image *im, uint32_t root, int is_index, int *entries)
     btree_cursor_close(&c);
     CHECK_INT(im->gets, im->puts);
     return rc;
+}
+
+/* Rows of a (maybe damaged) table read ahead: each answer OK or CORRUPT
+ * and equal to a seek from the root; 1 if any answer was CORRUPT. */
+static int ahead_walk(image *im, uint32_t root, const int64_t *ids, int n)
+{
+    btree_pages src = source_of(im);
+    btree_cursor scout, c, ref;
+    btree_cursor_init(&scout, &src, root, 0);
+    btree_cursor_init(&c, &src, root, 0);
+    btree_cursor_init(&ref, &src, root, 0);
+    btree_ahead a[4];
+    int found[4], corrupt_seen = 0;
+    for (int k = 0; k < n + 4; k++) {
+        if (k >= 4) {
+            int cmp = 0, eof = 0, rcmp = 0, reof = 0;
+            const int rc = found[k % 4] ? btree_ahead_seek(&c, &a[k % 4], &cmp, &eof)
+                                        : btree_seek_rowid(&c, ids[k - 4], &cmp, &eof);
+            const int rrc = btree_seek_rowid(&ref, ids[k - 4], &rcmp, &reof);
+            CHECK(rc == SEALDB_OK || rc == SEALDB_ECORRUPT);
+            CHECK(same_seek(&c, rc, cmp, eof, &ref, rrc, rcmp, reof));
+            corrupt_seen |= rc == SEALDB_ECORRUPT;
+        }
+        if (k < n) {
+            const int rc = btree_ahead_find(&scout, ids[k], &a[k % 4]);
+            CHECK(rc == SEALDB_OK || rc == SEALDB_ECORRUPT || rc == SEALDB_EINVAL);
+            found[k % 4] = rc == SEALDB_OK;
+        }
+        if (k >= 2 && k - 2 < n && found[(k - 2) % 4]) {
+            btree_ahead_prime(&scout, &a[(k - 2) % 4]);
+        }
+    }
+    btree_cursor_close(&scout);
+    btree_cursor_close(&c);
+    btree_cursor_close(&ref);
+    CHECK_INT(im->gets, im->puts);
+    return corrupt_seen;
 }
 
 static void check_damage(void)
@@ -536,9 +676,52 @@ static void check_damage(void)
     CHECK(strstr(c.msg, "outside the database") != NULL);
     btree_cursor_close(&c);
     CHECK_INT(im.gets, im.puts);
+    /* 4. a leaf found ahead, then damaged before its row is read: reported
+     * as a seek from the root reports it; an interior page damaged before
+     * a find: no leaf found, nothing left pinned */
+    btree_cursor scout;
+    btree_ahead a;
+    int cmp = 0;
+    btree_cursor_init(&c, &src, t_root, 0);
+    CHECK_INT(btree_last(&c, &eof), SEALDB_OK);
+    const int64_t last = btree_rowid(&c);
+    btree_cursor_init(&scout, &src, t_root, 0);
+    CHECK_INT(btree_ahead_find(&scout, last, &a), SEALDB_OK);
+    const uint32_t leaf = a.pgno;
+    CHECK(leaf != t_root && leaf != 0);
+    im.bytes[(size_t)(leaf - 1) * im.page_size] = 7;
+    btree_ahead_prime(&scout, &a);
+    CHECK_INT(btree_ahead_seek(&c, &a, &cmp, &eof), SEALDB_ECORRUPT);
+    snprintf(want, sizeof want, "B-tree page %u: page type 7 where a table", leaf);
+    CHECK(strncmp(c.msg, want, strlen(want)) == 0);
+    memcpy(im.bytes, orig, im.len);
+    root[0] = 7;
+    btree_cursor_close(&scout);
+    btree_cursor_init(&scout, &src, t_root, 0);
+    CHECK(btree_ahead_find(&scout, last, &a) != SEALDB_OK);
+    CHECK_INT((int)a.pgno, 0);
+    btree_cursor_close(&scout);
+    btree_cursor_close(&c);
+    memcpy(im.bytes, orig, im.len);
+    CHECK_INT(im.gets, im.puts);
 
-    /* random damage: every walk ends with OK or CORRUPT; never a crash */
-    int ok = 0, corrupt_seen = 0, other = 0;
+    /* random damage: every walk ends with OK or CORRUPT; never a crash; rows
+     * read ahead answer as seeks from the root do */
+    int ok = 0, corrupt_seen = 0, other = 0, ahead_corrupt = 0;
+    int64_t ids[64];
+    const int n_ids = 64;
+    {
+        btree_cursor_init(&c, &src, t_root, 0);
+        int k = 0;
+        for (int rc = btree_first(&c, &eof); rc == SEALDB_OK && !eof && k < n_ids;
+             rc = btree_next(&c, &eof)) {
+            if (rnd() % 4 == 0) {
+                ids[k++] = btree_rowid(&c) + (int64_t)(rnd() % 3) - 1;
+            }
+        }
+        btree_cursor_close(&c);
+        CHECK_INT(k, n_ids);
+    }
     for (int trial = 0; trial < 4000; trial++) {
         memcpy(im.bytes, orig, im.len);
         const int flips = 1 + (int)(rnd() % 4);
@@ -552,15 +735,17 @@ static void check_damage(void)
         }
         const int rc1 = walk(&im, t_root, 0, &entries);
         const int rc2 = walk(&im, i_root, 1, &entries);
+        ahead_corrupt += ahead_walk(&im, t_root, ids, n_ids);
         ok += rc1 == SEALDB_OK;
         corrupt_seen += (rc1 == SEALDB_ECORRUPT) + (rc2 == SEALDB_ECORRUPT);
         other += (rc1 != SEALDB_OK && rc1 != SEALDB_ECORRUPT) +
                  (rc2 != SEALDB_OK && rc2 != SEALDB_ECORRUPT);
     }
     CHECK_INT(other, 0);
-    CHECK(ok > 0 && corrupt_seen > 0);
-    printf("damage: %d of 4000 table walks ended ok, %d walks reported corruption\n", ok,
-           corrupt_seen);
+    CHECK(ok > 0 && corrupt_seen > 0 && ahead_corrupt > 0);
+    printf("damage: %d of 4000 table walks ended ok, %d walks reported corruption, %d runs of "
+           "rows read ahead met it\n",
+           ok, corrupt_seen, ahead_corrupt);
     free(orig);
     free(im.bytes);
 }

@@ -2331,6 +2331,145 @@ done:
     free(c);
 }
 
+/* ---- index scans that read rows ahead ---------------------------------------------------------
+ */
+
+#define AHEAD_N 3000
+
+/* Row r of the scan-ahead table: a = (r * 7919) % AHEAD_N (every value
+ * once, so index order is scattered over the table), b a text whose length
+ * varies, every 20th too long for a 1024-byte page. */
+static int64_t ahead_a(int64_t r)
+{
+    return (r * 7919) % AHEAD_N;
+}
+
+static uint32_t ahead_b(int64_t r, char *out)
+{
+    const uint32_t len = r % 20 == 0 ? 1500 : 10 + (uint32_t)(r % 50);
+    for (uint32_t k = 0; k < len; k++) {
+        out[k] = (char)('a' + (r * 31 + k) % 26);
+    }
+    return len;
+}
+
+/* The row the cursor's entry names, read and checked against the model. */
+static void ahead_expect(ctx *c, sealdb_cursor *cur, int64_t a_value, const int64_t *row_of_a)
+{
+    sealdb_value v[3];
+    sealdb_error err;
+    const int rc = sealdb_cursor_row(cur, v, 3, &err);
+    EXPECT_RC(c, rc, SEALDB_OK, &err);
+    if (rc != SEALDB_OK) {
+        return;
+    }
+    char want[1600];
+    const int64_t r = row_of_a[a_value];
+    const uint32_t len = ahead_b(r, want);
+    EXPECT(c,
+           v[0].type == SEALDB_INTEGER && v[0].i == r && v[1].type == SEALDB_INTEGER &&
+               v[1].i == a_value && v[2].type == SEALDB_TEXT && v[2].n == len &&
+               memcmp(v[2].p, want, len) == 0,
+           "the row of a = %lld is not row %lld", (long long)a_value, (long long)r);
+}
+
+/* Index cursors of read transactions read the rows of the entries ahead
+ * (engine/native.c, ahead_take): every row read must be the entry's, in
+ * whole scans forward and back and in short runs from seeks that step both
+ * ways and skip rows, over index leaves and rows with overflow pages; with
+ * a 16-page cache nothing is read ahead and the answers are the same. */
+static void test_scan_ahead(int sealed, uint32_t cache_pages)
+{
+    ctx *c = calloc(1, sizeof *c);
+    c->what = "scan-ahead";
+    c->rng.s = 4242 + sealed;
+    c->page_size = 1024;
+    setup_keys(c, sealed, 1);
+    snprintf(c->path, sizeof c->path, "%s/ahead-%d-%u.db", dir, sealed, cache_pages);
+    remove_db(c->path);
+    c->opt.sync = SEALDB_SYNC_OFF;
+    c->opt.page_size = c->page_size;
+    c->opt.cache_pages = cache_pages;
+    int64_t *row_of_a = calloc(AHEAD_N, sizeof *row_of_a);
+    if (native_open(c, 1) != SEALDB_OK) {
+        goto done;
+    }
+    sealdb_txn *t = NULL;
+    sealdb_error err;
+    EXPECT_RC(c, sealdb_begin(c->db, SEALDB_TXN_WRITE, &t, &err), SEALDB_OK, &err);
+    EXPECT_RC(c,
+              sealdb_create(t, "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT)", &err),
+              SEALDB_OK, &err);
+    EXPECT_RC(c, sealdb_create(t, "CREATE INDEX t_a ON t(a)", &err), SEALDB_OK, &err);
+    sealdb_table *tbl = NULL;
+    EXPECT_RC(c, sealdb_table_find(t, "t", &tbl, &err), SEALDB_OK, &err);
+    char b[1600];
+    for (int64_t r = 1; r <= AHEAD_N && tbl && !c->failed; r++) {
+        const sealdb_value v[3] = {
+            {.type = SEALDB_INTEGER, .i = r},
+            {.type = SEALDB_INTEGER, .i = ahead_a(r)},
+            {.type = SEALDB_TEXT, .p = (const uint8_t *)b, .n = ahead_b(r, b)}};
+        row_of_a[ahead_a(r)] = r;
+        EXPECT_RC(c, sealdb_insert(t, tbl, v, 3, NULL, &err), SEALDB_OK, &err);
+    }
+    EXPECT_RC(c, sealdb_commit(t, &err), SEALDB_OK, &err);
+    if (c->failed || sealdb_begin(c->db, SEALDB_TXN_READ, &t, &err) != SEALDB_OK) {
+        goto close;
+    }
+    sealdb_cursor *cur = NULL;
+    EXPECT_RC(c, sealdb_table_find(t, "t", &tbl, &err), SEALDB_OK, &err);
+    EXPECT_RC(c, sealdb_cursor_open(t, tbl, "t_a", &cur, &err), SEALDB_OK, &err);
+    if (c->failed) {
+        sealdb_rollback(t);
+        goto close;
+    }
+    /* whole scans: every row, in index order */
+    int64_t a = 0;
+    snprintf(c->op, sizeof c->op, "scan forward");
+    for (sealdb_cursor_first(cur, &err); !sealdb_cursor_eof(cur) && !c->failed;
+         sealdb_cursor_next(cur, &err), a++) {
+        ahead_expect(c, cur, a, row_of_a);
+    }
+    EXPECT(c, a == AHEAD_N, "the forward scan read %lld rows", (long long)a);
+    snprintf(c->op, sizeof c->op, "scan back");
+    a = AHEAD_N - 1;
+    for (sealdb_cursor_last(cur, &err); !sealdb_cursor_eof(cur) && !c->failed;
+         sealdb_cursor_prev(cur, &err), a--) {
+        ahead_expect(c, cur, a, row_of_a);
+    }
+    EXPECT(c, a == -1, "the backward scan stopped at %lld", (long long)a);
+    /* runs from seeks: steps both ways, some rows skipped */
+    for (int run = 0; run < 300 && !c->failed; run++) {
+        a = (int64_t)rnd(c, AHEAD_N);
+        const sealdb_value key = {.type = SEALDB_INTEGER, .i = a};
+        snprintf(c->op, sizeof c->op, "run %d from a = %lld", run, (long long)a);
+        EXPECT_RC(c, sealdb_cursor_seek(cur, &key, 1, SEALDB_SEEK_GE, &err), SEALDB_OK, &err);
+        const int steps = 1 + (int)rnd(c, 60);
+        for (int s = 0; s < steps && !sealdb_cursor_eof(cur) && !c->failed; s++) {
+            if (chance(c, 60)) {
+                ahead_expect(c, cur, a, row_of_a);
+            }
+            const int back = chance(c, 10);
+            EXPECT_RC(c, back ? sealdb_cursor_prev(cur, &err) : sealdb_cursor_next(cur, &err),
+                      SEALDB_OK, &err);
+            a += back ? -1 : 1;
+            EXPECT(c, sealdb_cursor_eof(cur) == (a < 0 || a >= AHEAD_N),
+                   "the cursor is%s at the end at a = %lld", sealdb_cursor_eof(cur) ? "" : " not",
+                   (long long)a);
+        }
+    }
+    sealdb_cursor_close(cur);
+    sealdb_rollback(t);
+close:
+    native_close(c);
+done:
+    if (!c->failed) {
+        remove_db(c->path);
+    }
+    free(row_of_a);
+    free(c);
+}
+
 /* ---- tables the engine reads but must not write ---------------------------------------------- */
 
 static void test_unwritable(void)
@@ -2800,6 +2939,9 @@ int main(int argc, char **argv)
         test_added_columns(0);
         test_added_columns(1);
         test_seek_edges();
+        test_scan_ahead(0, 0);
+        test_scan_ahead(1, 0);
+        test_scan_ahead(1, 16);
         for (int i = 0; i < 24; i++) {
             run_sqlite_written(i);
         }

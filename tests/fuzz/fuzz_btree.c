@@ -138,6 +138,54 @@ static void walk(image *im, uint32_t root, int is_index)
     FUZZ_ASSERT(im->outstanding == 0);
 }
 
+/* Rows read ahead (btree_ahead_*) on a read-only view of the image: found
+ * four rows before they are read; every answer is allowed and the same as
+ * a seek from the root; nothing stays pinned. */
+static void read_ahead(image *im, uint32_t root)
+{
+    btree_pages ro = im->src;
+    ro.write = NULL;
+    ro.allocate = NULL;
+    ro.release = NULL;
+    btree_cursor scout, c, ref;
+    FUZZ_ASSERT(btree_cursor_init(&scout, &ro, root, 0) == SEALDB_OK);
+    FUZZ_ASSERT(btree_cursor_init(&c, &ro, root, 0) == SEALDB_OK);
+    FUZZ_ASSERT(btree_cursor_init(&ref, &ro, root, 0) == SEALDB_OK);
+    static const int64_t ids[] = {7, 1, 300, 2, 5, -1, 90, 3, 1000000, 4, 60, 8, 7, 2};
+    const int n = (int)(sizeof ids / sizeof ids[0]);
+    btree_ahead a[4];
+    int found[4] = {0, 0, 0, 0};
+    for (int k = 0; k < n + 4; k++) {
+        if (k >= 4) {
+            int cmp = 0, eof = 0, rcmp = 0, reof = 0;
+            const int rc = found[k % 4] ? btree_ahead_seek(&c, &a[k % 4], &cmp, &eof)
+                                        : btree_seek_rowid(&c, ids[k - 4], &cmp, &eof);
+            const int rrc = btree_seek_rowid(&ref, ids[k - 4], &rcmp, &reof);
+            FUZZ_ASSERT(allowed(rc) && rc == rrc);
+            FUZZ_ASSERT(rc != SEALDB_OK || (cmp == rcmp && eof == reof &&
+                                            (eof || btree_rowid(&c) == btree_rowid(&ref))));
+            if (rc == SEALDB_OK && !eof && k % 2) {
+                int e1 = 0, e2 = 0;
+                const int s1 = btree_next(&c, &e1), s2 = btree_next(&ref, &e2);
+                FUZZ_ASSERT(allowed(s1) && s1 == s2 && (s1 != SEALDB_OK || e1 == e2));
+            }
+        }
+        if (k < n) {
+            const int rc = btree_ahead_find(&scout, ids[k], &a[k % 4]);
+            FUZZ_ASSERT(allowed(rc) || rc == SEALDB_EINVAL);
+            found[k % 4] = rc == SEALDB_OK;
+            FUZZ_ASSERT(found[k % 4] == (a[k % 4].pgno != 0));
+        }
+        if (k >= 2 && k - 2 < n && found[(k - 2) % 4]) {
+            btree_ahead_prime(&scout, &a[(k - 2) % 4]);
+        }
+    }
+    btree_cursor_close(&scout);
+    btree_cursor_close(&c);
+    btree_cursor_close(&ref);
+    FUZZ_ASSERT(im->outstanding == 0);
+}
+
 static void write_some(image *im, uint32_t root, int is_index, const uint8_t *data, size_t size)
 {
     btree_cursor c;
@@ -194,6 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint32_t root = 1 + ((mode >> 1) & 7u) % n;
     walk(&im, root, 0);
     walk(&im, root, 1);
+    read_ahead(&im, root);
     if (mode & 1) {
         write_some(&im, root, (mode >> 4) & 1, data + 1, size - 1);
         walk(&im, root, 0);
