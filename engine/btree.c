@@ -113,7 +113,7 @@ static int push_page_at(btree_cursor *c, int level, uint32_t pgno, uint32_t hint
     }
     if (cell) {
         /* the cell may lie a little either side of the guess */
-        const uint32_t from = cell > 16 ? cell - 16 : 0;
+        const uint32_t from = cell > 32 ? cell - 32 : 0;
         const uint32_t to =
             cell + c->leaf_span + 16 < c->src->usable ? cell + c->leaf_span + 16 : c->src->usable;
         for (uint32_t at = from & ~63u; at < to && at < from + 256; at += 64) {
@@ -157,8 +157,10 @@ static int level_open(btree_cursor *c, int level, uint32_t pgno, const uint8_t *
     l->type = type;
     const uint32_t area = bt_get16(data + hdr + 5), start = area ? area : 65536;
     l->span = ncell && start < usable ? (usable - start) / ncell : 0;
-    if (type == BTREE_LEAF_TABLE) {
+    if (type == BTREE_LEAF_TABLE && ncell && start < usable) {
         c->leaf_span = l->span;
+        c->leaf_area = usable - start;
+        c->leaf_cells = ncell;
     }
     return SEALDB_OK;
 }
@@ -691,7 +693,9 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
              * balanced or filled by appends has them */
             const uint32_t usable = c->src->usable;
             const uint32_t off = at && at < usable ? (uint32_t)at : 0;
-            const uint64_t down = off ? ((uint64_t)(off - 8) / 2 + 1) * c->leaf_span : 0;
+            const uint64_t down = off && c->leaf_cells
+                                      ? ((uint64_t)(off - 8) / 2 + 1) * c->leaf_area / c->leaf_cells
+                                      : 0;
             const uint32_t cell = down && down < usable ? usable - (uint32_t)down : 0;
             rc = push_page_at(c, c->depth, child, off, cell);
         }

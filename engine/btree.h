@@ -69,10 +69,11 @@ typedef struct btree_cursor {
     btree_pages *src;
     uint32_t root;
     int is_index;
-    int depth;          /* levels in use; 0: not positioned (before the first or after the last) */
-    int partial;        /* positioned by btree_ahead_seek: only the leaf is held */
-    uint32_t leaf_span; /* the last leaf's average cell size (seeks guess where cells lie) */
-    int height;         /* btree_ahead_find: levels from the root to a leaf (0: not known yet) */
+    int depth;   /* levels in use; 0: not positioned (before the first or after the last) */
+    int partial; /* positioned by btree_ahead_seek: only the leaf is held */
+    /* the last leaf's cell area and cells (seeks guess where cells lie) */
+    uint32_t leaf_span, leaf_area, leaf_cells;
+    int height; /* btree_ahead_find: levels from the root to a leaf (0: not known yet) */
     btree_level lvl[BTREE_MAX_DEPTH];
     /* the entry the cursor is at (valid when depth > 0) */
     int64_t rowid;        /* table B-trees */
