@@ -97,7 +97,9 @@ struct sealdb_txn {
     int failed; /* a change failed half-way: only rollback is left */
     int schema_changed;
     sealdb_cursor *cursors;
-    btree_cursor get; /* the cursor of sealdb_get */
+    uint64_t rows_read; /* added to the handle's count when the transaction ends: readers in
+                           several threads do not share a counter's cache line per row */
+    btree_cursor get;   /* the cursor of sealdb_get */
     int get_open;
     uint8_t *buf; /* records being built */
     uint32_t cap;
@@ -677,6 +679,9 @@ static void txn_free(sealdb_txn *t)
     }
     free(t->old);
     txn_buffers_free(t);
+    if (t->rows_read) {
+        __atomic_fetch_add(&db->rows_read, t->rows_read, __ATOMIC_RELAXED);
+    }
     pthread_mutex_lock(&db->mu);
     db->ntxn--;
     pthread_mutex_unlock(&db->mu);
@@ -1060,7 +1065,7 @@ int sealdb_get(sealdb_txn *t, sealdb_table *tbl, int64_t rowid, sealdb_value *co
     if ((rc = btree_payload(c, &rec, &len)) != SEALDB_OK) {
         return bt_error(err, rc, c, tb->name);
     }
-    __atomic_fetch_add(&t->db->rows_read, 1, __ATOMIC_RELAXED);
+    t->rows_read++;
     return row_values(tb, rowid, rec, len, cols, n, err);
 }
 
@@ -1719,7 +1724,7 @@ int sealdb_cursor_row(sealdb_cursor *c, sealdb_value *cols, uint32_t n, sealdb_e
             return bt_error(err, rc, &c->aux, tb->name);
         }
     }
-    __atomic_fetch_add(&c->t->db->rows_read, 1, __ATOMIC_RELAXED);
+    c->t->rows_read++;
     return row_values(tb, rowid, rec, len, cols, n, err);
 }
 

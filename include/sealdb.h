@@ -754,6 +754,8 @@ typedef struct sealdb_stats {
     uint64_t cache_hits, cache_misses;
     uint64_t pages_sealed, pages_unsealed;
     uint64_t commits, frames_written, wal_syncs, checkpoints; /* commits: to the WAL */
+    /* rows read (sealdb_get, sealdb_cursor_row), counted when their
+     * transaction ends; rows written (inserted, updated, deleted) */
     uint64_t rows_read, rows_written;
     /* transactions that changed something and committed (exclusive or concurrent) */
     uint64_t txn_commits;

@@ -2354,8 +2354,11 @@ static uint32_t ahead_b(int64_t r, char *out)
 }
 
 /* The row the cursor's entry names, read and checked against the model. */
+static long ahead_reads; /* sealdb_cursor_row calls of test_scan_ahead's read transaction */
+
 static void ahead_expect(ctx *c, sealdb_cursor *cur, int64_t a_value, const int64_t *row_of_a)
 {
+    ahead_reads++;
     sealdb_value v[3];
     sealdb_error err;
     const int rc = sealdb_cursor_row(cur, v, 3, &err);
@@ -2413,6 +2416,9 @@ static void test_scan_ahead(int sealed, uint32_t cache_pages)
         EXPECT_RC(c, sealdb_insert(t, tbl, v, 3, NULL, &err), SEALDB_OK, &err);
     }
     EXPECT_RC(c, sealdb_commit(t, &err), SEALDB_OK, &err);
+    sealdb_stats before, during, after;
+    sealdb_get_stats(c->db, &before);
+    ahead_reads = 0;
     if (c->failed || sealdb_begin(c->db, SEALDB_TXN_READ, &t, &err) != SEALDB_OK) {
         goto close;
     }
@@ -2458,8 +2464,15 @@ static void test_scan_ahead(int sealed, uint32_t cache_pages)
                    (long long)a);
         }
     }
+    sealdb_get_stats(c->db, &during);
     sealdb_cursor_close(cur);
     sealdb_rollback(t);
+    /* rows read count when their transaction ends, every one */
+    sealdb_get_stats(c->db, &after);
+    EXPECT(c, during.rows_read == before.rows_read, "rows_read moved during the transaction");
+    EXPECT(c, after.rows_read - before.rows_read == (uint64_t)ahead_reads,
+           "rows_read counted %llu rows of %ld read",
+           (unsigned long long)(after.rows_read - before.rows_read), ahead_reads);
 close:
     native_close(c);
 done:
