@@ -780,13 +780,13 @@ static int leaf_seek(btree_cursor *c, int64_t rowid, const rowid_bounds *b, int 
 int btree_ahead_find(btree_cursor *s, int64_t rowid, btree_ahead *a)
 {
     memset(a, 0, sizeof *a);
-    if (s->is_index || s->src->write || s->height < 0) {
+    if (s->is_index || s->height < 0) {
         return SEALDB_EINVAL;
     }
     int rc;
     if (s->height == 0) {
         /* the first time, a whole seek: how many levels lead to a leaf (all
-         * leaves are as deep, and a read-only source does not change) */
+         * leaves are as deep; after a write the caller makes a new scout) */
         int cmp, eof;
         if ((rc = bt_seek_rowid(s, rowid, &cmp, &eof, 0)) != SEALDB_OK) {
             return rc;

@@ -136,8 +136,10 @@ int btree_payload(btree_cursor *c, const uint8_t **data, uint32_t *len);
  * leaf is a load from memory after a load after a load (the page header,
  * its cell offset, the cell). Found a few rows ahead, the leaf's lines are
  * asked for while earlier rows are read, and btree_ahead_seek then reads
- * the row with no descent. Read-only sources only: the page stays pinned
- * from btree_ahead_find to btree_ahead_seek or btree_ahead_drop. */
+ * the row with no descent. The page stays pinned from btree_ahead_find to
+ * btree_ahead_seek or btree_ahead_drop, and nothing may be written to the
+ * source in between (a write may hand out a new image of the page); after
+ * a write, close the scout (it remembers the tree's height). */
 typedef struct btree_ahead {
     int64_t rowid;
     uint32_t pgno; /* 0: empty */
@@ -148,11 +150,11 @@ typedef struct btree_ahead {
     int primed; /* the sought cell's lines were asked for too */
 } btree_ahead;
 
-/* Descends scout (a table cursor on a read-only source) to the leaf where
- * rowid belongs, asks for its header line, and gives the leaf's page to *a
- * without reading it. The scout keeps the levels above. SEALDB_EINVAL when
- * the tree has no level above its leaves (or the source is writable):
- * nothing to gain, read the row the usual way. */
+/* Descends scout (a table cursor) to the leaf where rowid belongs, asks
+ * for its header line, and gives the leaf's page to *a without reading it.
+ * The scout keeps the levels above (on a read-only source). SEALDB_EINVAL
+ * when the tree has no level above its leaves, or no longer the height it
+ * had: read the row the usual way. */
 int btree_ahead_find(btree_cursor *scout, int64_t rowid, btree_ahead *a);
 
 /* Asks for the lines of the cell where a's rowid should be, from the leaf's

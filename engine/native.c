@@ -1607,8 +1607,9 @@ int64_t sealdb_cursor_rowid(const sealdb_cursor *c)
     return rowid;
 }
 
-/* Index cursors on a read-only source, before the row of the entry the
- * cursor is at (rowid) is read: 1 and the row's table leaf in *found when
+/* Index cursors, before the row of the entry the cursor is at (rowid) is
+ * read (in any transaction: before its first write changes a page, every
+ * cursor lets go of its pages, rows found ahead with them, will_write): 1 and the row's table leaf in *found when
  * it was found ahead; and the rows of the next entries on the cursor's
  * leaf are sought ahead, so that their leaves are on their way while this
  * row is read. Anything unexpected (the cursor moved back or jumped, an
@@ -1618,7 +1619,7 @@ static int ahead_take(sealdb_cursor *c, int64_t rowid, btree_ahead *found)
 {
     btree_pages *src = c->t->src;
     const uint32_t most = c->t->db->ahead_rows;
-    if (src->write || c->bc.depth == 0 || most == 0) {
+    if (c->bc.depth == 0 || most == 0) {
         return 0;
     }
     const btree_level *l = &c->bc.lvl[c->bc.depth - 1];

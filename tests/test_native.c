@@ -2376,11 +2376,13 @@ static void ahead_expect(ctx *c, sealdb_cursor *cur, int64_t a_value, const int6
            "the row of a = %lld is not row %lld", (long long)a_value, (long long)r);
 }
 
-/* Index cursors of read transactions read the rows of the entries ahead
- * (engine/native.c, ahead_take): every row read must be the entry's, in
- * whole scans forward and back and in short runs from seeks that step both
- * ways and skip rows, over index leaves and rows with overflow pages; with
- * a 16-page cache nothing is read ahead and the answers are the same. */
+/* Index cursors read the rows of the entries ahead (engine/native.c,
+ * ahead_take): every row read must be the entry's, in whole scans forward
+ * and back and in short runs from seeks that step both ways and skip rows,
+ * over index leaves and rows with overflow pages; in a concurrent
+ * transaction, and in a write transaction that updates rows as it goes
+ * (each read shows its own change); with a 16-page cache nothing is read
+ * ahead and the answers are the same. */
 static void test_scan_ahead(int sealed, uint32_t cache_pages)
 {
     ctx *c = calloc(1, sizeof *c);
@@ -2473,6 +2475,48 @@ static void test_scan_ahead(int sealed, uint32_t cache_pages)
     EXPECT(c, after.rows_read - before.rows_read == (uint64_t)ahead_reads,
            "rows_read counted %llu rows of %ld read",
            (unsigned long long)(after.rows_read - before.rows_read), ahead_reads);
+    /* transactions that may write: a concurrent one reads every row; a
+     * write transaction updates every 97th row just before reading it
+     * (each write makes the cursors let go of their pages, rows found ahead
+     * with them) and must read its own change */
+    for (int kind = 0; kind < 2 && !c->failed; kind++) {
+        sealdb_txn *w = NULL;
+        EXPECT_RC(c, sealdb_begin(c->db, kind ? SEALDB_TXN_WRITE : SEALDB_TXN_CONCURRENT, &w, &err),
+                  SEALDB_OK, &err);
+        if (c->failed) {
+            break;
+        }
+        sealdb_table *wt = NULL;
+        sealdb_cursor *wc = NULL;
+        EXPECT_RC(c, sealdb_table_find(w, "t", &wt, &err), SEALDB_OK, &err);
+        EXPECT_RC(c, sealdb_cursor_open(w, wt, "t_a", &wc, &err), SEALDB_OK, &err);
+        snprintf(c->op, sizeof c->op, "scan in a %s transaction", kind ? "write" : "concurrent");
+        a = 0;
+        for (sealdb_cursor_first(wc, &err); wc && !sealdb_cursor_eof(wc) && !c->failed;
+             sealdb_cursor_next(wc, &err), a++) {
+            const int64_t r = row_of_a[a];
+            if (!kind || a % 97 != 0) {
+                ahead_expect(c, wc, a, row_of_a);
+                continue;
+            }
+            char nb[32];
+            const int nl = snprintf(nb, sizeof nb, "updated %lld", (long long)r);
+            const sealdb_value nv[3] = {
+                {.type = SEALDB_INTEGER, .i = r},
+                {.type = SEALDB_INTEGER, .i = a},
+                {.type = SEALDB_TEXT, .p = (const uint8_t *)nb, .n = (uint32_t)nl}};
+            EXPECT_RC(c, sealdb_update(w, wt, r, nv, 3, &err), SEALDB_OK, &err);
+            sealdb_value v[3];
+            EXPECT_RC(c, sealdb_cursor_row(wc, v, 3, &err), SEALDB_OK, &err);
+            EXPECT(c,
+                   v[0].i == r && v[2].type == SEALDB_TEXT && v[2].n == (uint32_t)nl &&
+                       memcmp(v[2].p, nb, (size_t)nl) == 0,
+                   "row %lld does not show the transaction's own update", (long long)r);
+        }
+        EXPECT(c, a == AHEAD_N, "the scan read %lld rows", (long long)a);
+        sealdb_cursor_close(wc);
+        sealdb_rollback(w);
+    }
 close:
     native_close(c);
 done:
