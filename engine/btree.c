@@ -1083,6 +1083,18 @@ int btree_payload(btree_cursor *c, const uint8_t **data, uint32_t *len)
         *data = c->local;
         return SEALDB_OK;
     }
+    /* a damaged size must not make a buffer of up to 2 GiB: the chain has
+     * at most one page of each the database has (page 1 is never one) */
+    const uint64_t room =
+        (uint64_t)c->local_len +
+        (uint64_t)(c->src->page_count ? c->src->page_count - 1 : 0) * (c->src->usable - 4);
+    if (c->payload_len > room) {
+        char what[120];
+        snprintf(what, sizeof what,
+                 "a payload of %u bytes is longer than the database's %u pages could hold",
+                 c->payload_len, c->src->page_count);
+        return corrupt(c, c->lvl[c->depth - 1].pgno, what);
+    }
     if (c->buf_cap < c->payload_len) {
         uint8_t *b = malloc(c->payload_len);
         if (!b) {

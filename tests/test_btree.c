@@ -620,6 +620,46 @@ static int ahead_walk(image *im, uint32_t root, const int64_t *ids, int n)
     return corrupt_seen;
 }
 
+/* A leaf cell whose payload size says 2 GiB with a database of three
+ * pages: SEALDB_ECORRUPT before any buffer of that size is made (the
+ * size once went to malloc as it was, 1.9 GB in the fuzz target). */
+static void check_huge_payload(void)
+{
+    enum { PS = 4096 };
+    image im = {.bytes = calloc(3, PS), .len = 3 * PS, .page_size = PS};
+    uint8_t *p2 = im.bytes + PS, *p3 = im.bytes + 2 * PS;
+    memcpy(im.bytes, "SQLite format 3", 16);
+    im.bytes[16] = PS >> 8;
+    im.bytes[100] = BTREE_LEAF_TABLE; /* page 1: an empty table leaf */
+    im.bytes[105] = PS >> 8;
+    /* page 2: one cell at 100: payload 0x7ffffff0 (5-byte varint), rowid 1 */
+    const uint32_t payload = 0x7ffffff0u, local = btree_local_size(PS, 1, payload);
+    p2[0] = BTREE_LEAF_TABLE;
+    p2[4] = 1; /* one cell */
+    p2[5] = 0, p2[6] = 100;
+    p2[8] = 0, p2[9] = 100;
+    uint8_t *cell = p2 + 100;
+    cell[0] = 0x87, cell[1] = 0xff, cell[2] = 0xff, cell[3] = 0xff, cell[4] = 0x70;
+    cell[5] = 1;
+    CHECK(100 + 6 + local + 4 <= PS);
+    cell[6 + local + 3] = 3; /* the overflow chain: page 3, then nothing */
+    memset(p3, 0, PS);
+    btree_pages src = source_of(&im);
+    btree_cursor c;
+    btree_cursor_init(&c, &src, 2, 0);
+    int eof = 0;
+    CHECK_INT(btree_first(&c, &eof), SEALDB_OK);
+    CHECK_INT((int)c.payload_len, (int)payload);
+    const uint8_t *data;
+    uint32_t len;
+    CHECK_INT(btree_payload(&c, &data, &len), SEALDB_ECORRUPT);
+    CHECK(strstr(c.msg, "B-tree page 2: a payload of 2147483632 bytes is longer than") == c.msg);
+    CHECK(c.buf == NULL);
+    btree_cursor_close(&c);
+    CHECK_INT(im.gets, im.puts);
+    free(im.bytes);
+}
+
 static void check_damage(void)
 {
     char path[512];
@@ -770,6 +810,7 @@ int main(void)
         }
     }
     check_damage();
+    check_huge_payload();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) {
