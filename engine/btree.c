@@ -452,7 +452,7 @@ static int whole(btree_cursor *c)
     const int rc = bt_seek_rowid(c, c->rowid, &cmp, &eof, 0);
     if (rc == SEALDB_OK && (eof || cmp != 0)) {
         release_from(c, 0);
-        return corrupt(c, c->root, "a row read a moment ago is gone from a read-only tree");
+        return corrupt(c, c->root, "the entry the cursor was placed at is no longer in the tree");
     }
     return rc;
 }

@@ -126,9 +126,9 @@ struct sealdb_cursor {
     record_key order;     /* the index's whole-entry order */
     btree_cursor aux;     /* index cursors: the table, for sealdb_cursor_row */
     int aux_open;
-    /* index cursors on a read-only source: the rows of the next entries on
-     * the cursor's leaf, their table leaves found ahead (btree_ahead) by the
-     * scout; ring entries hold the index cell they came from (ahead_at) */
+    /* index cursors: the rows of the next entries on the cursor's leaf,
+     * their table leaves found ahead (btree_ahead) by the scout; ring
+     * entries hold the index cell they came from (ahead_at) */
     btree_cursor scout;
     int scout_open;
     btree_ahead ahead[AHEAD_ROWS];
@@ -1608,13 +1608,14 @@ int64_t sealdb_cursor_rowid(const sealdb_cursor *c)
 }
 
 /* Index cursors, before the row of the entry the cursor is at (rowid) is
- * read (in any transaction: before its first write changes a page, every
- * cursor lets go of its pages, rows found ahead with them, will_write): 1 and the row's table leaf in *found when
- * it was found ahead; and the rows of the next entries on the cursor's
- * leaf are sought ahead, so that their leaves are on their way while this
- * row is read. Anything unexpected (the cursor moved back or jumped, an
- * entry ahead that does not parse, a tree too shallow to gain) only means
- * reading rows the usual way; the cursor reports damage when it gets there. */
+ * read: 1 and the row's table leaf in *found when it was found ahead; and
+ * the rows of the next entries on the cursor's leaf are sought ahead, so
+ * that their leaves are on their way while this row is read. In any kind
+ * of transaction: before its first write changes a page, every cursor lets
+ * go of its pages, rows found ahead with them (will_write). Anything
+ * unexpected (the cursor moved back or jumped, an entry ahead that does
+ * not parse, a tree too shallow to gain) only means reading rows the usual
+ * way; the cursor reports damage when it gets there. */
 static int ahead_take(sealdb_cursor *c, int64_t rowid, btree_ahead *found)
 {
     btree_pages *src = c->t->src;
