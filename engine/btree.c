@@ -67,6 +67,14 @@ static void release_from(btree_cursor *c, int level)
 
 static int level_open(btree_cursor *c, int level, uint32_t pgno, const uint8_t *data, void *ref);
 
+/* The bytes of a page's cell content area (from its header; 0 if the
+ * header says none, or nonsense). */
+static inline uint32_t cell_area(const uint8_t *data, uint32_t hdr, uint32_t usable)
+{
+    const uint32_t at = bt_get16(data + hdr + 5), start = at ? at : 65536;
+    return start < usable ? usable - start : 0;
+}
+
 /* Loads page pgno as level `level` (the levels below it released). A page
  * the level already holds is kept when the source is read-only: its image
  * cannot change while it is pinned, and its header was checked when it was
@@ -111,11 +119,11 @@ static int push_page_at(btree_cursor *c, int level, uint32_t pgno, uint32_t hint
     if (hint && hint < c->src->usable) {
         __builtin_prefetch(data + hint);
     }
-    if (cell) {
+    if (cell && c->leaf_cells) {
         /* the cell may lie a little either side of the guess */
         const uint32_t from = cell > 32 ? cell - 32 : 0;
-        const uint32_t to =
-            cell + c->leaf_span + 16 < c->src->usable ? cell + c->leaf_span + 16 : c->src->usable;
+        const uint32_t span = c->leaf_area / c->leaf_cells;
+        const uint32_t to = cell + span + 16 < c->src->usable ? cell + span + 16 : c->src->usable;
         for (uint32_t at = from & ~63u; at < to && at < from + 256; at += 64) {
             __builtin_prefetch(data + at);
         }
@@ -155,11 +163,10 @@ static int level_open(btree_cursor *c, int level, uint32_t pgno, const uint8_t *
     l->hdr = hdr;
     l->ncell = ncell;
     l->type = type;
-    const uint32_t area = bt_get16(data + hdr + 5), start = area ? area : 65536;
-    l->span = ncell && start < usable ? (usable - start) / ncell : 0;
-    if (type == BTREE_LEAF_TABLE && ncell && start < usable) {
-        c->leaf_span = l->span;
-        c->leaf_area = usable - start;
+    const uint32_t area = cell_area(data, hdr, usable);
+    l->span = ncell ? area / ncell : 0;
+    if (type == BTREE_LEAF_TABLE && ncell && area) {
+        c->leaf_area = area;
         c->leaf_cells = ncell;
     }
     return SEALDB_OK;
@@ -862,8 +869,7 @@ void btree_ahead_prime(const btree_cursor *s, btree_ahead *a)
     const uint32_t o = bt_get16(d + hdr + 8 + 2 * g);
     /* the cell and the lines its row likely spans: the page's cells are
      * (usable - start of the cell area) / ncell bytes on average */
-    const uint32_t area = bt_get16(d + hdr + 5), start = area ? area : 65536;
-    const uint32_t size = start < usable ? (usable - start) / ncell : 64;
+    const uint32_t area = cell_area(d, hdr, usable), size = area ? area / ncell : 64;
     const uint32_t end = o + (size < 256 ? size : 256);
     for (uint32_t at = o & ~63u; at < end && at < usable; at += 64) {
         __builtin_prefetch(d + (at < o ? o : at));

@@ -71,8 +71,9 @@ typedef struct btree_cursor {
     int is_index;
     int depth;   /* levels in use; 0: not positioned (before the first or after the last) */
     int partial; /* positioned by btree_ahead_seek: only the leaf is held */
-    /* the last leaf's cell area and cells (seeks guess where cells lie) */
-    uint32_t leaf_span, leaf_area, leaf_cells;
+    /* the last leaf's cell area in bytes and its cells (seeks guess from
+     * them where a leaf's cells lie) */
+    uint32_t leaf_area, leaf_cells;
     int height; /* btree_ahead_find: levels from the root to a leaf (0: not known yet) */
     btree_level lvl[BTREE_MAX_DEPTH];
     /* the entry the cursor is at (valid when depth > 0) */
