@@ -75,13 +75,13 @@ static inline uint32_t cell_area(const uint8_t *data, uint32_t hdr, uint32_t usa
     return start < usable ? usable - start : 0;
 }
 
+static int push_page_at(btree_cursor *c, int level, uint32_t pgno, uint32_t hint, uint32_t cell);
+
 /* Loads page pgno as level `level` (the levels below it released). A page
  * the level already holds is kept when the source is read-only: its image
  * cannot change while it is pinned, and its header was checked when it was
  * loaded. A writable source may hand out a new image of a page written
  * since, so there every level is fetched afresh. */
-static int push_page_at(btree_cursor *c, int level, uint32_t pgno, uint32_t hint, uint32_t cell);
-
 static int push_page(btree_cursor *c, int level, uint32_t pgno)
 {
     return push_page_at(c, level, pgno, 0, 0);
@@ -556,14 +556,6 @@ static inline uint32_t rowid_guess(int64_t rowid, int64_t first, int64_t last, u
     return (uint32_t)(f * (double)(ncell - 1));
 }
 
-/* The first cell of a table level whose rowid key is >= rowid (ncell: none;
- * on an interior page, the right-most child). Rowids are often dense, so
- * the first probe is guessed from the keys' range, then checked against
- * its neighbour, in place of up to log2(ncell) dependent reads, each a
- * likely cache miss. The range comes from the parent's keys when both are
- * known (no read at all), else from the first and last cells (two reads
- * the CPU overlaps). When the guess is off, a binary search finishes in
- * the range left; the keys decide, so a wrong guess only costs reads. */
 /* Keys a search read, for its caller to reuse (up to 8). */
 typedef struct probes {
     uint32_t idx[8];
@@ -595,6 +587,15 @@ static int interior_key(btree_cursor *c, const btree_level *l, const probes *see
     return interior_rowid(c, l, i, key);
 }
 
+/* The first cell of a table level whose rowid key is >= rowid (ncell: none;
+ * on an interior page, the right-most child). Rowids are often dense, so
+ * the first probe is guessed from the keys' range, then checked against
+ * its neighbour, in place of up to log2(ncell) dependent reads, each a
+ * likely cache miss. The range comes from the parent's keys when both are
+ * known (no read at all), else from the first and last cells (two reads
+ * the CPU overlaps). When the guess is off, a binary search finishes in
+ * the range left; the keys decide, so a wrong guess only costs reads. The
+ * keys it reads go to *seen, when given. */
 static int rowid_search(btree_cursor *c, const btree_level *l, int64_t rowid, const rowid_bounds *b,
                         uint32_t *pos, probes *seen)
 {
