@@ -547,6 +547,19 @@ typedef struct rowid_bounds {
     int have_lb, have_ub;
 } rowid_bounds;
 
+/* Where the cell offset of rowid lies on a leaf (header at hdr) whose keys
+ * run densely between the bounds, or 0 when they do not say or it falls
+ * outside the usable bytes. */
+static inline uint32_t dense_offset(const rowid_bounds *b, int64_t rowid, uint32_t hdr,
+                                    uint32_t usable)
+{
+    if (!b->have_lb || !b->have_ub || b->lb >= rowid || rowid > b->ub) {
+        return 0;
+    }
+    const uint64_t at = hdr + 8 + 2 * ((uint64_t)rowid - (uint64_t)b->lb - 1);
+    return at < usable ? (uint32_t)at : 0;
+}
+
 /* The cell of rowid on a level of ncell cells whose keys run from first to
  * last (first < rowid <= last), were the keys evenly spread. */
 static inline uint32_t rowid_guess(int64_t rowid, int64_t first, int64_t last, uint32_t ncell)
@@ -692,15 +705,12 @@ int bt_seek_rowid(btree_cursor *c, int64_t rowid, int *cmp, int *eof, int stay)
         }
         uint32_t child;
         if ((rc = interior_step(c, l, rowid, &b, &child)) == SEALDB_OK) {
-            /* the line of the child's cell offset, were its keys dense */
-            const uint64_t at = b.have_lb && b.have_ub && b.lb < rowid && rowid <= b.ub
-                                    ? 8 + 2 * ((uint64_t)rowid - (uint64_t)b.lb - 1)
-                                    : 0;
-            /* and of the cell itself, were the cells as large as the last
+            /* the line of the child's cell offset, were its keys dense, and
+             * of the cell itself, were the cells as large as the last
              * leaf's and laid from the page's end in key order, as a page
              * balanced or filled by appends has them */
             const uint32_t usable = c->src->usable;
-            const uint32_t off = at && at < usable ? (uint32_t)at : 0;
+            const uint32_t off = dense_offset(&b, rowid, 0, usable);
             const uint64_t down = off && c->leaf_cells
                                       ? ((uint64_t)(off - 8) / 2 + 1) * c->leaf_area / c->leaf_cells
                                       : 0;
@@ -835,11 +845,9 @@ int btree_ahead_find(btree_cursor *s, int64_t rowid, btree_ahead *a)
         const uint32_t hdr = child == 1 ? 100 : 0;
         __builtin_prefetch(a->data + hdr);
         /* and the line of its cell offset, were the keys dense */
-        if (b.have_lb && b.have_ub && b.lb < rowid && rowid <= b.ub) {
-            const uint64_t at = hdr + 8 + 2 * ((uint64_t)rowid - (uint64_t)b.lb - 1);
-            if (at < s->src->usable) {
-                __builtin_prefetch(a->data + at);
-            }
+        const uint32_t at = dense_offset(&b, rowid, hdr, s->src->usable);
+        if (at) {
+            __builtin_prefetch(a->data + at);
         }
         return SEALDB_OK;
     }
