@@ -90,6 +90,7 @@ struct mvcc_txn {
     pthread_cond_t cv;
     int done, result; /* done: written under mu (atomic: a waiter polls it unlocked) */
     int sleeping;     /* in pthread_cond_wait on cv (mu) */
+    int wakers;       /* a leader is about to signal cv (set under mu, cleared unlocked) */
     int expected;     /* counted in db->expected */
     mvcc_txn *next_queued;
     /* the list of active transactions */
@@ -706,6 +707,22 @@ static void log_remove(mvcc_db *db, uint64_t first, uint64_t last)
     db->log_n = w;
 }
 
+/* Signals the transactions a leader chose to wake (marked wakers under mu)
+ * and, with broadcast, those waiting on db->cv; mu not held. A woken
+ * transaction's thread frees it only once wakers is clear. */
+static void wake_flush(mvcc_db *db, mvcc_txn **wake, int *nwake, int *broadcast)
+{
+    for (int i = 0; i < *nwake; i++) {
+        pthread_cond_signal(&wake[i]->cv);
+        __atomic_store_n(&wake[i]->wakers, 0, __ATOMIC_RELEASE);
+    }
+    *nwake = 0;
+    if (*broadcast) {
+        pthread_cond_broadcast(&db->cv);
+        *broadcast = 0;
+    }
+}
+
 int mvcc_commit(mvcc_txn *t)
 {
     if (!t) {
@@ -749,8 +766,15 @@ int mvcc_commit(mvcc_txn *t)
      * queued when its group has landed leads theirs too (up to MVCC_COMBINE
      * groups): it is running, where waking a sleeping one to lead costs a
      * thread switch on the commit path. */
-    int led = 0, spins = 0;
+    int led = 0, spins = 0, nwake = 0, broadcast = 0;
+    mvcc_txn *wake[257];
     for (;;) {
+        if (nwake || broadcast) {
+            /* the last group's wake-ups, before this thread leads or waits again */
+            pthread_mutex_unlock(&db->mu);
+            wake_flush(db, wake, &nwake, &broadcast);
+            pthread_mutex_lock(&db->mu);
+        }
         if (t->done) {
             if (!led || led >= MVCC_COMBINE || !db->hooks.short_groups || !db->queue_head ||
                 db->flushing) {
@@ -825,29 +849,36 @@ int mvcc_commit(mvcc_txn *t)
         }
         /* wake exactly who has something to do: the group's members, the
          * head of the queue (it leads next), and those waiting for the
-         * commit path to be free */
+         * commit path to be free; once the lock is let go (wake_flush),
+         * or each would wake only to wait for it */
         for (int i = 0; i < n; i++) {
             batch[i]->result = arc;
             __atomic_store_n(&batch[i]->done, 1, __ATOMIC_RELEASE);
             if (batch[i]->kind == MVCC_CONCURRENT) {
                 expect(db, batch[i], 1); /* until its thread has returned */
             }
-            if (batch[i] != t && batch[i]->sleeping) {
-                pthread_cond_signal(&batch[i]->cv);
+            if (batch[i] != t && batch[i]->sleeping && !batch[i]->wakers) {
+                batch[i]->wakers = 1;
+                wake[nwake++] = batch[i];
             }
         }
         __atomic_store_n(&db->flushing, 0, __ATOMIC_RELEASE);
-        if (db->queue_head && (led >= MVCC_COMBINE || !db->hooks.short_groups) &&
-            db->queue_head->sleeping) {
-            pthread_cond_signal(&db->queue_head->cv); /* it leads next */
+        mvcc_txn *next = db->queue_head;
+        if (next && (led >= MVCC_COMBINE || !db->hooks.short_groups) && next->sleeping &&
+            !next->wakers) {
+            next->wakers = 1;
+            wake[nwake++] = next; /* it leads next */
         }
-        if (db->cv_waiters) {
-            pthread_cond_broadcast(&db->cv);
-        }
+        broadcast |= db->cv_waiters > 0;
     }
     rc = t->result;
     unlink_active(db, t);
     pthread_mutex_unlock(&db->mu);
+    wake_flush(db, wake, &nwake, &broadcast);
+    /* a leader signalling this transaction's cv is done with it first */
+    while (__atomic_load_n(&t->wakers, __ATOMIC_ACQUIRE)) {
+        sched_yield();
+    }
     txn_free(t);
     return rc;
 }
