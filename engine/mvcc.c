@@ -90,7 +90,7 @@ struct mvcc_txn {
     pthread_cond_t cv;
     int done, result; /* done: written under mu (atomic: a waiter polls it unlocked) */
     int sleeping;     /* in pthread_cond_wait on cv (mu) */
-    int wakers;       /* a leader is about to signal cv (set under mu, cleared unlocked) */
+    int wakers;       /* leaders about to signal cv (counted up under mu, down unlocked) */
     int expected;     /* counted in db->expected */
     mvcc_txn *next_queued;
     /* the list of active transactions */
@@ -714,7 +714,10 @@ static void wake_flush(mvcc_db *db, mvcc_txn **wake, int *nwake, int *broadcast)
 {
     for (int i = 0; i < *nwake; i++) {
         pthread_cond_signal(&wake[i]->cv);
-        __atomic_store_n(&wake[i]->wakers, 0, __ATOMIC_RELEASE);
+        if (db->hooks.signalled) {
+            db->hooks.signalled(db->hooks.ctx);
+        }
+        __atomic_sub_fetch(&wake[i]->wakers, 1, __ATOMIC_RELEASE);
     }
     *nwake = 0;
     if (*broadcast) {
@@ -857,16 +860,15 @@ int mvcc_commit(mvcc_txn *t)
             if (batch[i]->kind == MVCC_CONCURRENT) {
                 expect(db, batch[i], 1); /* until its thread has returned */
             }
-            if (batch[i] != t && batch[i]->sleeping && !batch[i]->wakers) {
-                batch[i]->wakers = 1;
+            if (batch[i] != t && batch[i]->sleeping) {
+                __atomic_add_fetch(&batch[i]->wakers, 1, __ATOMIC_RELAXED);
                 wake[nwake++] = batch[i];
             }
         }
         __atomic_store_n(&db->flushing, 0, __ATOMIC_RELEASE);
         mvcc_txn *next = db->queue_head;
-        if (next && (led >= MVCC_COMBINE || !db->hooks.short_groups) && next->sleeping &&
-            !next->wakers) {
-            next->wakers = 1;
+        if (next && (led >= MVCC_COMBINE || !db->hooks.short_groups) && next->sleeping) {
+            __atomic_add_fetch(&next->wakers, 1, __ATOMIC_RELAXED);
             wake[nwake++] = next; /* it leads next */
         }
         broadcast |= db->cv_waiters > 0;

@@ -58,6 +58,9 @@ typedef struct mvcc_hooks {
      * committers sleep at once and a leader first waits a little for the
      * transactions about to queue. */
     int short_groups;
+    /* Optional, for tests: called by a leader, without the lock, each time
+     * it has signalled a transaction it woke, before it lets go of it. */
+    void (*signalled)(void *ctx);
 } mvcc_hooks;
 
 typedef struct mvcc_stats {

@@ -9,7 +9,9 @@
  * it, or holding it until the test lets it go). The manager does not know
  * the difference; the native engine's storage hook replaces the model.
  */
+#define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,7 @@ typedef struct model {
     int refuse_next; /* apply_group refuses the next group */
     int hold;        /* apply_group waits until held_queued transactions are queued */
     uint64_t hold_for;
+    int apply_us; /* apply_group takes this long (yielding the core) */
     mvcc_db *db;
     long groups_seen;
 } model;
@@ -81,6 +84,9 @@ static int model_apply(void *ctx, mvcc_txn *const *txns, int n, uint64_t first_s
     if (m->refuse_next) {
         m->refuse_next = 0;
         return SEALDB_EIO;
+    }
+    if (m->apply_us) {
+        usleep((useconds_t)m->apply_us);
     }
     pthread_rwlock_wrlock(&m->lock);
     m->groups_seen++;
@@ -444,6 +450,92 @@ static void test_gather(void)
     mvcc_close(db);
 }
 
+/* Short groups (no sync per group: leaders lead the groups queued behind
+ * theirs, committers poll before they sleep), on one core, with each leader
+ * slowed between signalling a transaction it woke and letting go of it. A
+ * leader once skipped a sleeping member that an earlier leader was still
+ * letting go of, though that earlier signal had already been spent: the
+ * member slept on with its group landed. Every commit must return. */
+#define WAKE_THREADS 8
+#define WAKE_COMMITS 1500
+
+static int wake_finished;
+
+static int signals_seen;
+static void slow_signal(void *ctx)
+{
+    (void)ctx;
+    __atomic_add_fetch(&signals_seen, 1, __ATOMIC_RELAXED);
+    sched_yield();
+    usleep(200);
+}
+
+static void *wake_worker(void *arg)
+{
+    waiter *w = arg;
+    w->rc = SEALDB_OK;
+    for (int i = 0; i < WAKE_COMMITS && w->rc == SEALDB_OK; i++) {
+        mvcc_txn *t = NULL;
+        w->rc = mvcc_begin(w->db, MVCC_CONCURRENT, 0, &t);
+        if (w->rc == SEALDB_OK) {
+            set(t, 11, (int64_t)(uintptr_t)w * 4096 + i, i); /* rows of its own */
+            w->rc = mvcc_commit(t);
+        }
+    }
+    __atomic_add_fetch(&wake_finished, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+static void test_short_group_wakes(void)
+{
+    model_reset();
+    mvcc_hooks hooks = {
+        .ctx = &store, .apply_group = model_apply, .short_groups = 1, .signalled = slow_signal};
+    mvcc_db *db = NULL;
+    CHECK_INT(mvcc_open(&db, &hooks), SEALDB_OK);
+    store.db = db;
+    store.apply_us = 30; /* committers queue behind the group in flight */
+    cpu_set_t all, one;
+    CHECK_INT(sched_getaffinity(0, sizeof all, &all), 0);
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (CPU_ISSET(c, &all)) {
+            CPU_SET(c, &one);
+            break;
+        }
+    }
+    CHECK_INT(sched_setaffinity(0, sizeof one, &one), 0); /* inherited by the workers */
+    waiter w[WAKE_THREADS];
+    pthread_t th[WAKE_THREADS];
+    wake_finished = signals_seen = 0;
+    for (int i = 0; i < WAKE_THREADS; i++) {
+        w[i] = (waiter){db, -1, 0};
+        pthread_create(&th[i], NULL, wake_worker, &w[i]);
+    }
+    /* a thread asleep for good never returns: give them a minute */
+    for (int waited = 0; __atomic_load_n(&wake_finished, __ATOMIC_SEQ_CST) < WAKE_THREADS;
+         waited++) {
+        if (waited == 60000) {
+            fprintf(stderr, "test_short_group_wakes: %d of %d committers never returned\n",
+                    WAKE_THREADS - __atomic_load_n(&wake_finished, __ATOMIC_SEQ_CST), WAKE_THREADS);
+            CHECK(0);
+            check_report();
+            exit(1);
+        }
+        usleep(1000);
+    }
+    CHECK_INT(sched_setaffinity(0, sizeof all, &all), 0);
+    for (int i = 0; i < WAKE_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_INT(w[i].rc, SEALDB_OK);
+    }
+    mvcc_stats st;
+    mvcc_get_stats(db, &st);
+    CHECK_INT((int)st.commits, WAKE_THREADS * WAKE_COMMITS);
+    CHECK(signals_seen > 100); /* the slowed path was taken */
+    mvcc_close(db);
+}
+
 /* ---- rowids from many threads never repeat -----------------------------------------------------
  */
 
@@ -646,6 +738,7 @@ int main(int argc, char **argv)
     test_exclusive();
     test_group_commit();
     test_gather();
+    test_short_group_wakes();
     test_rowids();
     test_bank(4, transfers, 0);
     test_bank(8, transfers / 2, 1);
