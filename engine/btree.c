@@ -451,10 +451,11 @@ static int settle(btree_cursor *c, int forward, int *eof)
     }
 }
 
-/* A cursor btree_ahead_seek placed holds only its leaf: the levels above
- * are found again before it moves. */
-static int whole(btree_cursor *c)
+int btree_cursor_whole(btree_cursor *c)
 {
+    if (!c->partial) {
+        return SEALDB_OK;
+    }
     int cmp = 0, eof = 0;
     const int rc = bt_seek_rowid(c, c->rowid, &cmp, &eof, 0);
     if (rc == SEALDB_OK && (eof || cmp != 0)) {
@@ -470,7 +471,7 @@ int btree_next(btree_cursor *c, int *eof)
         *eof = 1;
         return SEALDB_OK;
     }
-    int rc = c->partial ? whole(c) : SEALDB_OK;
+    int rc = btree_cursor_whole(c);
     if (rc != SEALDB_OK) {
         return rc;
     }
@@ -505,7 +506,7 @@ int btree_prev(btree_cursor *c, int *eof)
         *eof = 1;
         return SEALDB_OK;
     }
-    int rc = c->partial ? whole(c) : SEALDB_OK;
+    int rc = btree_cursor_whole(c);
     if (rc != SEALDB_OK) {
         return rc;
     }

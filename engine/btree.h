@@ -174,6 +174,12 @@ int btree_ahead_seek(btree_cursor *c, btree_ahead *a, int *cmp, int *eof);
 /* Gives a's page back (a is empty after). */
 void btree_ahead_drop(btree_pages *src, btree_ahead *a);
 
+/* A cursor btree_ahead_seek placed holds only its leaf: this finds the
+ * levels above again (a no-op on any other cursor). btree_next, btree_prev
+ * and btree_delete call it first. SEALDB_ECORRUPT when the entry is no
+ * longer in the tree. */
+int btree_cursor_whole(btree_cursor *c);
+
 /* The payload of the entry k entries after the cursor's on the same leaf,
  * when all of it is on the page: SEALDB_ENOTFOUND past the leaf's last
  * entry or when the cursor is not on a leaf, SEALDB_EINVAL for a payload

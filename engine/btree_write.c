@@ -951,6 +951,11 @@ int btree_delete(btree_cursor *c)
     if (!c || c->depth == 0 || !c->src->write) {
         return SEALDB_EINVAL;
     }
+    /* the path from the root: a leaf alone would pass for the root */
+    const int whole = btree_cursor_whole(c);
+    if (whole != SEALDB_OK) {
+        return whole;
+    }
     btree_pages *src = c->src;
     btree_level *l = &c->lvl[c->depth - 1];
     if (bt_is_leaf(l->type)) {

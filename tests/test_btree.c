@@ -276,7 +276,7 @@ static void check_table(image *im, uint32_t root, const row *want, int n)
 }
 
 /* The same cursor state after a seek: rc, cmp, eof, and the entry's rowid
- * and payload bytes. */
+ * and payload bytes (or the same error reading them: on a damaged page). */
 static int same_seek(btree_cursor *a, int rca, int cmpa, int eofa, btree_cursor *b, int rcb,
                      int cmpb, int eofb)
 {
@@ -288,8 +288,11 @@ static int same_seek(btree_cursor *a, int rca, int cmpa, int eofa, btree_cursor 
     }
     const uint8_t *pa, *pb;
     uint32_t la, lb;
-    return btree_rowid(a) == btree_rowid(b) && btree_payload(a, &pa, &la) == SEALDB_OK &&
-           btree_payload(b, &pb, &lb) == SEALDB_OK && la == lb && memcmp(pa, pb, la) == 0;
+    if (btree_rowid(a) != btree_rowid(b)) {
+        return 0;
+    }
+    const int ra = btree_payload(a, &pa, &la), rb = btree_payload(b, &pb, &lb);
+    return ra == rb && (ra != SEALDB_OK || (la == lb && memcmp(pa, pb, la) == 0));
 }
 
 #define RING 8
