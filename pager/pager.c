@@ -492,12 +492,14 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
      * taking their pins back, but for lent pages */
     p->fast_budget_max = p->cache.nslots - PAGER_MIN_CACHE - p->cache.nslots / 64;
     p->fast_budget = p->fast_budget_max;
-    if ((creating && (rc = create_db(p, err)) != SEALDB_OK) || (rc = wal_open(p, err)) != 0) {
-        pager_free_all(p);
-        return rc;
-    }
-    if (creating && (rc = wal_truncate(p, err)) != SEALDB_OK) {
-        /* a WAL beside an empty file belongs to no database (SQLite deletes it) */
+    /* A WAL beside an empty file belongs to no database (SQLite deletes it).
+     * It is emptied, durably, before page 1 is written: once page 1 is on
+     * disk the file is a database, and an old WAL that outlived a power cut
+     * would be taken for its log. */
+    if ((rc = wal_open(p, err)) != SEALDB_OK ||
+        (creating && (rc = wal_truncate(p, err)) != SEALDB_OK) ||
+        (creating && (rc = wal_sync_empty(p, err)) != SEALDB_OK) ||
+        (creating && (rc = create_db(p, err)) != SEALDB_OK)) {
         pager_free_all(p);
         return rc;
     }

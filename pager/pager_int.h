@@ -430,6 +430,9 @@ int wal_sync(pager *p, sealdb_error *err);
 int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t page_count,
                  int all, sealdb_error *err);
 int wal_truncate(pager *p, sealdb_error *err);
+/* Syncs the WAL file after wal_truncate emptied it (not at durability OFF;
+ * counted with the WAL syncs). */
+int wal_sync_empty(pager *p, sealdb_error *err);
 
 /* Opens a stored page image in place (nothing for a plain database). */
 int pager_unseal(pager *p, uint8_t *page, uint32_t pgno);

@@ -443,6 +443,11 @@ int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t
     return rc;
 }
 
+int wal_sync_empty(pager *p, sealdb_error *err)
+{
+    return p->durability == PAGER_SYNC_OFF ? SEALDB_OK : wal_sync(p, err);
+}
+
 int wal_truncate(pager *p, sealdb_error *err)
 {
     wal *w = &p->w;

@@ -1265,10 +1265,10 @@ static void test_durability(void)
             CHECK(faultio_unsynced(fio) > 0);
         }
         pager_stats_get(p, &st);
-        /* full: the new log's header, the commit, the checkpoint; normal: the
-         * header and the checkpoint; off: none */
-        CHECK_INT(st.wal_syncs, modes[m] == PAGER_SYNC_FULL     ? 3
-                                : modes[m] == PAGER_SYNC_NORMAL ? 2
+        /* full: the emptied log at creation, the new log's header, the
+         * commit, the checkpoint; normal: all but the commit; off: none */
+        CHECK_INT(st.wal_syncs, modes[m] == PAGER_SYNC_FULL     ? 4
+                                : modes[m] == PAGER_SYNC_NORMAL ? 3
                                                                 : 0);
         CHECK_INT(pager_close(p, NULL), SEALDB_OK);
         faultio_free(fio);
@@ -1643,6 +1643,82 @@ static void test_errno_per_thread(void)
     seal_ctx_close(ctx);
 }
 
+/* ---- a WAL left beside a database created anew ---------------------------------------------
+ *
+ * A database is created at a path whose file is empty while an old WAL lies
+ * beside it. Creating it once wrote and synced page 1 first and truncated
+ * the WAL after, unsynced: a power cut before the first commit kept the old
+ * WAL, which the next open took for the new database's (its pages came
+ * back, or the open failed on seals of another key). Now the WAL is emptied
+ * and synced before page 1 is written. Each seed cuts the power at the
+ * first I/O call after the open; the reopened database must be the new,
+ * empty one. */
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    CHECK(system(cmd) == 0);
+}
+
+static void test_stale_wal_at_create(sealdb_cipher_id cipher)
+{
+    char path[512], wal[600], saved[600];
+    snprintf(path, sizeof path, "%s/stale.db", dir);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(saved, sizeof saved, "%s/saved-wal", dir);
+    pu_remove_db(path);
+    seal_ctx *ctx = pu_ctx(cipher, SEALDB_LAYOUT_HARDENED);
+    pager_config cfg = {.seal = ctx, .create = 1, .keep_wal = 1, .autocheckpoint = -1};
+    pager *p = NULL;
+    CHECK_INT(pager_open(&p, path, &cfg, NULL), SEALDB_OK);
+    CHECK_INT(commit_range(p, 2, 5, 7), SEALDB_OK);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    copy_file(wal, saved); /* the old database's WAL: pages 1-5 */
+    int wrong = 0;
+    for (uint64_t seed = 1; seed <= 16; seed++) {
+        pu_remove_db(path);
+        copy_file(saved, wal);
+        const int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644); /* an empty file */
+        CHECK(fd >= 0);
+        close(fd);
+        faultio *fio = faultio_new(pager_io_default(), seed);
+        pager_config c2 = {.io = faultio_io(fio),
+                           .seal = ctx,
+                           .create = 1,
+                           .keep_wal = 1,
+                           .autocheckpoint = -1,
+                           .durability = PAGER_SYNC_FULL};
+        CHECK_INT(pager_open(&p, path, &c2, NULL), SEALDB_OK);
+        faultio_crash_at(fio, faultio_calls(fio) + 1, 1); /* the power goes */
+        pager_close(p, NULL);
+        CHECK(faultio_crashed(fio));
+        CHECK_INT(faultio_restore(fio), 0);
+        faultio_free(fio);
+        pager_config c3 = {.seal = ctx, .keep_wal = 1, .autocheckpoint = -1};
+        sealdb_error err;
+        if (pager_open(&p, path, &c3, &err) != SEALDB_OK) {
+            if (wrong++ == 0) {
+                fprintf(stderr, "stale WAL, seed %llu: the new database does not open: %s\n",
+                        (unsigned long long)seed, err.message);
+            }
+            continue;
+        }
+        pager_snapshot *s = NULL;
+        CHECK_INT(pager_snapshot_begin(p, &s, NULL), SEALDB_OK);
+        const uint32_t n = s ? pager_snapshot_page_count(s) : 0;
+        if (n != 1 && wrong++ == 0) {
+            fprintf(stderr, "stale WAL, seed %llu: the new database has %u pages\n",
+                    (unsigned long long)seed, n);
+        }
+        pager_snapshot_end(s);
+        CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    }
+    CHECK_INT(wrong, 0);
+    pu_remove_db(path);
+    unlink(saved);
+    seal_ctx_close(ctx);
+}
+
 int main(void)
 {
     if (crypto_init() != 0) {
@@ -1674,6 +1750,8 @@ int main(void)
     test_durability();
     test_direct_reads();
     test_errno_per_thread();
+    test_stale_wal_at_create(0);
+    test_stale_wal_at_create(SEALDB_AEGIS256);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (!check_failures && system(cmd) != 0) {
