@@ -375,6 +375,13 @@ void cache_hazard(page_cache *c, uint64_t hazard)
     }
 }
 
+void cache_hazard_all(page_cache *c)
+{
+    for (uint32_t k = 0; k < c->nlimbo; k++) {
+        c->limbo_mark[c->limbo[k]] = LIMBO_SHOWN;
+    }
+}
+
 void cache_slot_free(page_cache *c, int32_t slot)
 {
     pthread_mutex_lock(&c->mu);
@@ -394,7 +401,8 @@ void cache_attach(page_cache *c, pager_page *v, int32_t slot)
     __atomic_store_n(&m->face.pgno, v->pgno, __ATOMIC_RELEASE);
     __atomic_store_n(&m->face.tag, v->tag, __ATOMIC_RELEASE);
     /* without the pool's mutex: an evictor that sees v here try-locks v's
-     * stripe, which the caller holds, and v is lent before it lets go */
+     * stripe, which the caller holds, and finds v lent, or (a commit's new
+     * version, attached unlent) whole */
     __atomic_store_n(&c->owner[slot], v, __ATOMIC_RELEASE);
     __atomic_store_n(&c->ref[slot], 1, __ATOMIC_RELAXED);
 }

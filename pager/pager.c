@@ -913,6 +913,21 @@ static void fast_take(pager *p, fast_table *t)
     __atomic_fetch_sub(&p->fast_pins, n, __ATOMIC_RELAXED);
 }
 
+/* The evicting side of the handshakes with lock-free readers (snapshot
+ * tables, hazard handles): after it, every reader's earlier stores are
+ * visible here, or the reader sees what this thread stored before. Readers
+ * fence only when the process-wide barrier is unavailable (fast_fence); a
+ * barrier that fails (it should not, once registered) returns 0, and the
+ * caller then frees nothing a reader may hold. */
+static int barrier_all(pager *p)
+{
+    if (p->fast_fence) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        return 1;
+    }
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
 /* Takes back the pins of every snapshot table whose owner is out of it.
  * 1: some were released, or some are left (their owners were in their
  * tables, and leave them soon): worth another try. */
@@ -931,20 +946,15 @@ static int fast_reclaim(pager *p)
                                                __ATOMIC_RELAXED);
         asked |= t->asked;
     }
-    if (asked) {
-        if (p->fast_fence) {
-            __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        } else {
-            syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-        }
-    }
+    /* without the barrier an owner may be in its table unseen: none is taken */
+    const int fenced = asked && barrier_all(p);
     for (pager_snapshot *s = p->snaps; s && asked; s = s->next) {
         fast_table *t = __atomic_load_n(&s->ft, __ATOMIC_ACQUIRE);
         if (!t || !t->asked) {
             continue;
         }
         int r = FAST_ASKED;
-        if (__atomic_load_n(&t->st, __ATOMIC_ACQUIRE) == FAST_OUT &&
+        if (fenced && __atomic_load_n(&t->st, __ATOMIC_ACQUIRE) == FAST_OUT &&
             __atomic_compare_exchange_n(&t->revoke, &r, FAST_TAKING, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {
             fast_take(p, t);
@@ -1098,11 +1108,13 @@ static void hint_hazards(void *arg, page_cache *c)
         return;
     }
     pthread_mutex_lock(&p->mu);
-    if (!p->fast_fence) {
-        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-    }
-    for (const pager_snapshot *s = p->snaps; s; s = s->next) {
-        snapshot_hazards(s, c); /* a snapshot never registered has none */
+    if (!barrier_all(p)) {
+        /* a reader's hazard may not be visible yet: every slot stays */
+        cache_hazard_all(c);
+    } else {
+        for (const pager_snapshot *s = p->snaps; s; s = s->next) {
+            snapshot_hazards(s, c); /* a snapshot never registered has none */
+        }
     }
     pthread_mutex_unlock(&p->mu);
 }

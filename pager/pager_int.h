@@ -189,6 +189,7 @@ enum { LIMBO_OUT = 0, LIMBO_IN = 1, LIMBO_SHOWN = 2 };
 typedef void (*cache_hazards_fn)(void *arg, page_cache *c);
 int32_t cache_slot_alloc(page_cache *c, cache_hazards_fn hazards, void *arg); /* -1: all pinned */
 void cache_hazard(page_cache *c, uint64_t hazard); /* pool locked; a hint value */
+void cache_hazard_all(page_cache *c);              /* pool locked: every slot in limbo shown */
 void cache_slot_free(page_cache *c, int32_t slot);
 void cache_attach(page_cache *c, pager_page *v, int32_t slot); /* stripe locked */
 void cache_detach(page_cache *c, pager_page *v);               /* stripe locked */
