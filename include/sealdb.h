@@ -601,7 +601,10 @@ SEALDB_API int sealdb_begin(sealdb_db *db, int kind, sealdb_txn **out, sealdb_er
  * transaction changed, or the schema, after this one began; serializable
  * ones also when something they read changed), SEALDB_ECONSTRAINT (a
  * concurrent change that the latest state refuses), SEALDB_EIO,
- * SEALDB_ENOMEM. */
+ * SEALDB_ENOMEM. After a sync of the WAL failed (SEALDB_EIO saying so),
+ * every later commit returns SEALDB_EIO until the database is closed and
+ * opened again: the disk may not hold what the sync was given, and the open
+ * recovers what it does hold (docs/PAGER.md). */
 SEALDB_API int sealdb_commit(sealdb_txn *t, sealdb_error *err);
 
 /* Runs fn(t, arg) in a new transaction of kind and commits it, again after

@@ -316,6 +316,7 @@ static void pager_free_all(pager *p)
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->ckpt_mu);
+    pthread_mutex_destroy(&p->sync_mu);
     pthread_mutex_destroy(&p->unseal_mu);
     pthread_rwlock_destroy(&p->wal_rw);
     free(p->path);
@@ -395,6 +396,7 @@ int pager_open(pager **out, const char *path, const pager_config *cfg, sealdb_er
     pthread_cond_init(&p->cond, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&p->ckpt_mu, NULL);
+    pthread_mutex_init(&p->sync_mu, NULL);
     pthread_mutex_init(&p->unseal_mu, NULL);
     pthread_rwlockattr_t ra;
     pthread_rwlockattr_init(&ra);
@@ -1750,6 +1752,10 @@ int pager_commit(pager_batch *b, sealdb_error *err)
 {
     pager *p = b->p;
     int rc = SEALDB_OK, ckpt = 0;
+    if (__atomic_load_n(&p->wal_failed, __ATOMIC_ACQUIRE) && b->count > 0) {
+        batch_end(b);
+        return wal_failed_error(p, err);
+    }
     /* Page 1 goes with a change of the page count, and with the first
      * commit to a database whose header says rollback mode: the header then
      * says WAL mode (as PRAGMA journal_mode=WAL makes it), and its change
@@ -2096,6 +2102,11 @@ int pager_checkpoint(pager *p, pager_checkpoint_mode mode, uint32_t *log_frames,
 }
 
 /* ---- statistics ----------------------------------------------------------------------------- */
+
+int pager_wal_failed(pager *p)
+{
+    return __atomic_load_n(&p->wal_failed, __ATOMIC_ACQUIRE);
+}
 
 void pager_stats_get(pager *p, pager_stats *out)
 {

@@ -219,6 +219,10 @@ typedef struct pager_stats {
 
 void pager_stats_get(pager *p, pager_stats *out);
 
+/* 1 once a sync of the WAL failed: from then on commits and checkpoints
+ * return SEALDB_EIO until the database is closed and opened again. */
+int pager_wal_failed(pager *p);
+
 /* ---- the WAL checksum (wal_checksum.c) --------------------------------------------- */
 
 /* SQLite's WAL checksum over n bytes (n a multiple of 8), continuing from

@@ -383,6 +383,11 @@ struct pager {
      * how many failed in a row, and the generation and frame of the last */
     uint32_t restart_fails, restart_gen, restart_frame;
     pthread_rwlock_t wal_rw;
+    /* One sync of the WAL at a time; after one failed (wal_failed, for
+     * good: the kernel may have dropped what it could not write and would
+     * not say so again) no commit is written and no sync succeeds. */
+    pthread_mutex_t sync_mu;
+    int wal_failed;
     pthread_mutex_t unseal_mu; /* AES-GCM contexts are not reentrant: one unseal at a time */
     int unseal_serial;
     pthread_mutex_t mu;
@@ -428,6 +433,8 @@ void wal_new_header(pager *p); /* the next generation's header, in memory */
 int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, uint32_t first,
                uint32_t chain[2], sealdb_error *err);
 int wal_sync(pager *p, sealdb_error *err);
+/* The error of any write to a WAL whose sync once failed (wal_failed). */
+int wal_failed_error(pager *p, sealdb_error *err);
 int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t page_count,
                  int all, sealdb_error *err);
 int wal_truncate(pager *p, sealdb_error *err);

@@ -337,10 +337,32 @@ int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, ui
     return SEALDB_OK;
 }
 
+int wal_failed_error(pager *p, sealdb_error *err)
+{
+    return error_set(err, SEALDB_EIO,
+                     "an earlier sync of the WAL %s failed, so what it held may not be on disk: "
+                     "close the database and open it again (recovery keeps what is)",
+                     p->wal_path);
+}
+
+/* A failed sync stays failed: on Linux a failed fsync may leave the pages
+ * it could not write marked clean, and reports the error once, to one
+ * caller. A commit whose frames were written before a checkpoint's sync
+ * failed would then sync "successfully" without them. Syncs are taken one
+ * at a time, so every sync after a failure, and every commit, sees it. */
 int wal_sync(pager *p, sealdb_error *err)
 {
     wal *w = &p->w;
-    const int rc = w->file->io->sync(w->file, 0);
+    pthread_mutex_lock(&p->sync_mu);
+    const int failed = p->wal_failed;
+    const int rc = failed ? SEALDB_EIO : w->file->io->sync(w->file, 0);
+    if (rc != SEALDB_OK) {
+        __atomic_store_n(&p->wal_failed, 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&p->sync_mu);
+    if (failed) {
+        return wal_failed_error(p, err);
+    }
     if (rc != SEALDB_OK) {
         return pager_io_error(err, rc, "syncing the WAL %s", p->wal_path);
     }

@@ -399,6 +399,33 @@ static int do_batch(schedule *sc, pager *p, state *next)
 }
 
 /* One round: open through a crashing fault layer, work until the crash. */
+/* After an open that was not a crash's: a commit whose sync failed (its
+ * frames written) is in the recovered log or not, and the model follows. */
+static void settle_maybe(schedule *sc, pager *p)
+{
+    if (!sc->maybe) {
+        return;
+    }
+    sc->maybe = 0;
+    pager_snapshot *s;
+    if (pager_snapshot_begin(p, &s, NULL) != SEALDB_OK) {
+        fail(sc, "no snapshot after a reopen", 0, 0);
+        return;
+    }
+    seen_db *db = malloc(sizeof *db);
+    if (db && read_db(sc, p, s, db) && !db_is(db, &sc->states[sc->nstates - 1])) {
+        if (db_is(db, &sc->maybe_state)) {
+            make_room(sc);
+            sc->states[sc->nstates++] = sc->maybe_state; /* it stands */
+            sc->attempted = sc->nstates - 1;
+        } else {
+            fail(sc, "a reopen found neither the last commit nor the failed one", sc->nstates, 0);
+        }
+    }
+    free(db);
+    pager_snapshot_end(s);
+}
+
 static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
 {
     faultio *fio = faultio_new(pager_io_default(), sc->seed * 1000003u + (uint64_t)sc->nstates);
@@ -461,11 +488,14 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
                         sc->durable = sc->nstates - 1;
                     }
                 } else {
-                    if (r < 0 && !faultio_crashed(fio) && faultio_failed(fio) == fired) {
+                    /* after a failed sync of the WAL every commit fails */
+                    if (r < 0 && !faultio_crashed(fio) && faultio_failed(fio) == fired &&
+                        !pager_wal_failed(p)) {
                         fail(sc, "a batch failed without a crash", op, r);
                     }
-                    if (r == -2 && !faultio_crashed(fio)) {
-                        /* the transient fault: the next commit decides */
+                    if (r == -2 && !faultio_crashed(fio) && faultio_failed(fio) > fired) {
+                        /* the transient fault: the next commit, or the
+                         * next open, decides */
                         sc->maybe = 1;
                         sc->maybe_state = sc->states[sc->nstates];
                     }
@@ -486,7 +516,7 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
                     sc->durable = sc->nstates - 1; /* the WAL was synced */
                 }
                 if (rc != SEALDB_OK && rc != SEALDB_EBUSY && !faultio_crashed(fio) &&
-                    faultio_failed(fio) == fired) {
+                    faultio_failed(fio) == fired && !pager_wal_failed(p)) {
                     fail(sc, "a checkpoint failed without a crash", op, rc);
                 }
             } else if (what < 92) {
@@ -515,6 +545,7 @@ static void round_run(schedule *sc, uint64_t crash_at, uint64_t *calls_out)
                     }
                     break;
                 }
+                settle_maybe(sc, p);
             }
         }
         if (trace && faultio_failed(fio)) {
