@@ -520,6 +520,12 @@ int pager_close(pager *p, sealdb_error *err)
     }
     assert(!p->snaps && !p->writer);
     int rc = SEALDB_OK;
+    /* after a failed sync: the log written again and synced, or left as
+     * it is (for the next open to recover what the disk holds) */
+    if (pager_wal_failed(p) && (rc = wal_repair(p, err)) != SEALDB_OK) {
+        pager_free_all(p);
+        return rc;
+    }
     if (!p->keep_wal) {
         rc = pager_checkpoint(p, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL, err);
         if (rc == SEALDB_OK) {

@@ -435,6 +435,12 @@ int wal_append(pager *p, pager_page **pages, uint32_t n, uint32_t page_count, ui
 int wal_sync(pager *p, sealdb_error *err);
 /* The error of any write to a WAL whose sync once failed (wal_failed). */
 int wal_failed_error(pager *p, sealdb_error *err);
+/* After a failed sync, the pager closing (no snapshot, no writer): cuts the
+ * WAL after the last commit that stands, reads the committed log back,
+ * checks it against its checksum chain (a kernel may have lost what it
+ * could not write and serve older bytes), writes it again whole and syncs
+ * it; only then is wal_failed cleared. */
+int wal_repair(pager *p, sealdb_error *err);
 int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t page_count,
                  int all, sealdb_error *err);
 int wal_truncate(pager *p, sealdb_error *err);

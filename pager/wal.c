@@ -465,6 +465,69 @@ int wal_backfill(pager *p, uint32_t gen, uint32_t from, uint32_t limit, uint32_t
     return rc;
 }
 
+int wal_repair(pager *p, sealdb_error *err)
+{
+    wal *w = &p->w;
+    const uint32_t mx = p->mx_frame;
+    const size_t fsize = FRAME_HEADER_BYTES + (size_t)w->page_size;
+    /* the frames of commits that failed go first: nothing of them may stay */
+    int rc = w->file->io->truncate(w->file, mx ? frame_offset(w, mx + 1) : 0);
+    if (rc != SEALDB_OK) {
+        return pager_io_error(err, rc, "cutting the WAL %s after its last commit", p->wal_path);
+    }
+    if (mx == 0) {
+        w->hdr_on_disk = 0;
+    } else {
+        uint8_t *buf = malloc(fsize * SCAN_FRAMES);
+        uint8_t hdr[WAL_HEADER_BYTES];
+        if (!buf) {
+            return error_set(err, SEALDB_ENOMEM, "out of memory for the WAL");
+        }
+        rc = w->file->io->read(w->file, hdr, sizeof hdr, 0);
+        int same = rc == SEALDB_OK && memcmp(hdr, w->hdr, WAL_HEADER_BYTES) == 0;
+        if (same) {
+            rc = w->file->io->write(w->file, hdr, sizeof hdr, 0);
+        }
+        uint32_t chk[2] = {get_be32(w->hdr + 24), get_be32(w->hdr + 28)};
+        for (uint32_t i0 = 1; i0 <= mx && same && rc == SEALDB_OK; i0 += SCAN_FRAMES) {
+            const uint32_t n = mx - i0 + 1 < SCAN_FRAMES ? mx - i0 + 1 : SCAN_FRAMES;
+            const uint64_t off = frame_offset(w, i0);
+            if ((rc = w->file->io->read(w->file, buf, fsize * n, off)) != SEALDB_OK) {
+                break;
+            }
+            for (uint32_t k = 0; k < n && same; k++) {
+                const uint8_t *fh = buf + k * fsize;
+                wal_frame_checksum(w->big_endian, fh, fh + FRAME_HEADER_BYTES, w->page_size, chk,
+                                   chk);
+                same = memcmp(fh + 8, w->hdr + 16, 8) == 0 && chk[0] == get_be32(fh + 16) &&
+                       chk[1] == get_be32(fh + 20) && get_be32(fh) == w->frames[i0 + k - 1].pgno;
+            }
+            if (same) {
+                rc = w->file->io->write(w->file, buf, fsize * n, off);
+            }
+        }
+        crypto_wipe(buf, fsize * SCAN_FRAMES);
+        free(buf);
+        if (rc != SEALDB_OK) {
+            return pager_io_error(err, rc, "writing the WAL %s again", p->wal_path);
+        }
+        if (!same || chk[0] != w->chk[0] || chk[1] != w->chk[1]) {
+            return error_set(err, SEALDB_EIO,
+                             "the WAL %s, read back after a failed sync, is not what was written: "
+                             "it is left as it is",
+                             p->wal_path);
+        }
+    }
+    if ((rc = w->file->io->sync(w->file, 0)) != SEALDB_OK) {
+        return pager_io_error(err, rc, "syncing the WAL %s again", p->wal_path);
+    }
+    stat_add(&p->n_wal_syncs, 1);
+    pthread_mutex_lock(&p->sync_mu);
+    __atomic_store_n(&p->wal_failed, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&p->sync_mu);
+    return SEALDB_OK;
+}
+
 int wal_sync_empty(pager *p, sealdb_error *err)
 {
     return p->durability == PAGER_SYNC_OFF ? SEALDB_OK : wal_sync(p, err);

@@ -5,6 +5,9 @@
  * and the writes and truncations issued since ("pending"), in order. A
  * sync folds the pending operations into the durable image. Reads go to
  * the real file, which holds everything issued, like the OS page cache.
+ * A sync that fails loses the pending operations: they stay readable but
+ * never become durable (as a kernel may mark pages it could not write
+ * clean, so that no later sync writes them).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -99,6 +102,14 @@ static void model_fold(file_model *m)
         } else {
             apply_truncate(&m->durable, &m->dlen, op->off);
         }
+    }
+    m->nops = 0;
+}
+
+static void model_drop(file_model *m)
+{
+    for (size_t i = 0; i < m->nops; i++) {
+        free(m->ops[i].data);
     }
     m->nops = 0;
 }
@@ -285,6 +296,8 @@ static int f_sync(pager_file *pf, int full)
     const int kind = f->fail_kind;
     if (!s) {
         model_fold(&f->models[ff->model]);
+    } else if (s != 1) {
+        model_drop(&f->models[ff->model]); /* a fault, not the crash */
     }
     pthread_mutex_unlock(&f->mu);
     return s ? fail_code(s == 1 ? FAULT_EIO : kind) : SEALDB_OK;

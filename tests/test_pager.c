@@ -1114,17 +1114,17 @@ static void test_io_errors(void)
         if (faults[i].ops == FIO_SYNC) {
             /* a failed sync of the WAL stays failed (the kernel may have
              * dropped what it could not write): commits and checkpoints
-             * refuse until the database is opened again, which keeps what
-             * the disk holds: the failed commit, or not */
+             * refuse until the database is opened again */
             CHECK_INT(commit_range(p, 4, 4, version), SEALDB_EIO);
             CHECK_INT(pager_checkpoint(p, PAGER_CHECKPOINT_PASSIVE, NULL, NULL, &err), SEALDB_EIO);
             CHECK(strstr(err.message, "an earlier sync of the WAL") != NULL);
-            CHECK_INT(pager_close(p, NULL), SEALDB_EIO);
+            /* the close cuts the failed commit off, writes the log again
+             * and syncs it */
+            CHECK_INT(pager_close(p, NULL), SEALDB_OK);
             cfg.create = 0;
             p = open_cfg(path, &cfg, NULL, NULL);
             pager_snapshot_begin(p, &s, NULL);
-            const long v3 = read_version(p, s, 3, NULL, NULL);
-            CHECK(v3 == expect3 || v3 == 100 + (long)i);
+            CHECK_INT(read_version(p, s, 3, NULL, NULL), expect3);
             CHECK_INT(read_version(p, s, 4, NULL, NULL), version - 1);
             pager_snapshot_end(s);
         }
@@ -1261,6 +1261,53 @@ static void test_failed_sync_chain(void)
         }
         CHECK_INT(pager_close(p, NULL), SEALDB_OK);
     }
+    seal_ctx_close(ctx);
+}
+
+/* After a failed sync the kernel may keep serving frames it never wrote
+ * (the test layer loses them from the disk but reads them back, as a page
+ * cache whose pages were marked clean). Opened again in the same boot, a
+ * pager would recover such a failed commit and chain the next commits to
+ * frames the disk lacks: after a power cut recovery stops at them, and an
+ * acknowledged commit is lost. The close after a failed sync therefore
+ * cuts the failed commit off and writes the committed log again, synced. */
+static void test_failed_sync_repair(void)
+{
+    char path[512];
+    path_of(path, sizeof path, "syncrepair.db");
+    seal_ctx *ctx = pu_ctx(SEALDB_AEGIS128L, SEALDB_LAYOUT_HARDENED);
+    faultio *fio = faultio_new(pager_io_default(), 5);
+    pager_config cfg = {.io = faultio_io(fio),
+                        .seal = ctx,
+                        .create = 1,
+                        .keep_wal = 1,
+                        .autocheckpoint = -1,
+                        .durability = PAGER_SYNC_FULL};
+    pager *p = open_cfg(path, &cfg, NULL, NULL);
+    CHECK_INT(commit_range(p, 2, 6, 1), SEALDB_OK); /* A: synced */
+    faultio_fail_nth(fio, FIO_SYNC, 1, FAULT_EIO);
+    CHECK_INT(commit_range(p, 3, 3, 2), SEALDB_EIO); /* B: its sync fails */
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
+    cfg.create = 0;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot *s;
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(read_version(p, s, 3, NULL, NULL), 1); /* B is gone */
+    pager_snapshot_end(s);
+    CHECK_INT(commit_range(p, 4, 4, 3), SEALDB_OK); /* C: acknowledged at FULL */
+    faultio_crash_at(fio, faultio_calls(fio) + 1, 1);
+    pager_close(p, NULL);
+    CHECK(faultio_crashed(fio));
+    CHECK_INT(faultio_restore(fio), 0);
+    faultio_free(fio);
+    cfg.io = NULL;
+    p = open_cfg(path, &cfg, NULL, NULL);
+    pager_snapshot_begin(p, &s, NULL);
+    CHECK_INT(read_version(p, s, 4, NULL, NULL), 3); /* C survives the power cut */
+    CHECK_INT(read_version(p, s, 3, NULL, NULL), 1);
+    CHECK_INT(read_version(p, s, 6, NULL, NULL), 1);
+    pager_snapshot_end(s);
+    CHECK_INT(pager_close(p, NULL), SEALDB_OK);
     seal_ctx_close(ctx);
 }
 
@@ -1779,6 +1826,7 @@ int main(void)
     test_io_errors();
     test_uncommitted_chunks();
     test_failed_sync_chain();
+    test_failed_sync_repair();
     test_durability();
     test_direct_reads();
     test_errno_per_thread();
