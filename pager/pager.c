@@ -532,6 +532,12 @@ int pager_close(pager *p, sealdb_error *err)
             /* the log is empty and in the file: like SQLite, leave no WAL */
             wal_close(p);
             p->io->remove(p->io, p->wal_path);
+        } else if (pager_wal_failed(p)) {
+            /* the checkpoint's own sync of the WAL failed (before it wrote
+             * to the database file): the log as it stands, written again
+             * and synced, as above; the close reports the first error */
+            sealdb_error again;
+            wal_repair(p, &again);
         }
     }
     pager_free_all(p);
