@@ -599,6 +599,22 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* Whether a serializable transaction read any key or range of space. */
+static int read_in_space(const mvcc_txn *t, uint32_t space)
+{
+    for (size_t i = 0; i < t->reads.n; i++) {
+        if (t->reads.keys[i].space == space) {
+            return 1;
+        }
+    }
+    for (size_t r = 0; r < t->nranges; r++) {
+        if (t->ranges[r].space == space) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* 0, or SEALDB_ECONFLICT with the stats counted. Under mu. */
 static int validate(mvcc_db *db, const mvcc_txn *t)
 {
@@ -632,6 +648,9 @@ static int validate(mvcc_db *db, const mvcc_txn *t)
             int hit = set_find(&t->reads, k->space, k->bytes, k->len, k->hash) >= 0;
             for (size_t r = 0; !hit && r < t->nranges; r++) {
                 hit = in_range(&t->ranges[r], k);
+            }
+            if (!hit && k->len == 1 && k->bytes[0] == MVCC_SPACE_KEY_BYTE) {
+                hit = read_in_space(t, k->space); /* the whole space was written */
             }
             if (hit) {
                 db->stats.conflicts_read++;

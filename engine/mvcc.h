@@ -95,8 +95,12 @@ uint64_t mvcc_snapshot(const mvcc_txn *t);
 int mvcc_put(mvcc_txn *t, uint32_t space, const uint8_t *key, uint32_t key_len,
              const uint8_t *value, uint32_t value_len);
 /* Claims key in space for this transaction without a value to store (a
- * unique-index key the row write implies): it conflicts like a write. */
+ * unique-index key the row write implies): it conflicts like a write. The
+ * key of one zero byte (MVCC_SPACE_KEY) stands for the whole space (a table
+ * an exclusive transaction writes): it also meets every key and range a
+ * serializable transaction read in that space. */
 int mvcc_claim(mvcc_txn *t, uint32_t space, const uint8_t *key, uint32_t key_len);
+#define MVCC_SPACE_KEY_BYTE 0
 
 /* The transaction's own write of key: 1 with *value (NULL for a delete),
  * or 0 when it has not written it. */

@@ -48,7 +48,7 @@
  * table", which an exclusive transaction claims and concurrent writers of
  * the table guard. */
 static const uint8_t SCHEMA_KEY[] = {'s'};
-static const uint8_t TABLE_KEY[] = {0};
+static const uint8_t TABLE_KEY[] = {MVCC_SPACE_KEY_BYTE}; /* the whole table (mvcc.h) */
 
 _Static_assert(sizeof(sealdb_value) == sizeof(record_value), "value layouts differ");
 _Static_assert(offsetof(sealdb_value, n) == offsetof(record_value, n), "value layouts differ");
@@ -109,6 +109,12 @@ struct sealdb_txn {
     uint32_t nvals;
     uint8_t *scratch; /* a change's index entry offsets and number texts */
     uint32_t scratch_cap;
+    /* a row's values copied before a write lets go of the pages and buffers
+     * reads hold (the caller's values may point there: hold_values) */
+    uint8_t *held;
+    size_t held_cap;
+    sealdb_value *held_vals;
+    uint32_t held_n;
 };
 
 struct sealdb_cursor {
@@ -658,6 +664,14 @@ static void txn_buffers_free(sealdb_txn *t)
     if (t->scratch) {
         crypto_wipe(t->scratch, t->scratch_cap);
     }
+    if (t->held) {
+        crypto_wipe(t->held, t->held_cap);
+    }
+    free(t->held);
+    free(t->held_vals);
+    t->held = NULL;
+    t->held_vals = NULL;
+    t->held_cap = t->held_n = 0;
     free(t->buf);
     free(t->obuf);
     free(t->vals);
@@ -1937,6 +1951,23 @@ static int check_writable(sealdb_txn *t, const catalog_table *tb, sealdb_error *
     return will_write(t, err);
 }
 
+/* A check that failed read a row: a serializable transaction notes it, so
+ * that a concurrent change of that row refuses its commit (the failure was
+ * what it saw; a row deleted meanwhile would have let the statement pass).
+ * The ECONSTRAINT of the failed check stays the result; memory short for
+ * the note fails the transaction. */
+static int constraint_seen(sealdb_txn *t, const catalog_table *tb, int64_t rowid, int rc)
+{
+    if (t->serializable) {
+        uint8_t key[8];
+        mvcc_rowid_key(rowid, key);
+        if (mvcc_note_read(t->mt, tb->root, key, sizeof key) != SEALDB_OK) {
+            t->failed = SEALDB_ENOMEM;
+        }
+    }
+    return rc;
+}
+
 /* NOT NULL, and UNIQUE for a row at rowid against every entry but those
  * of row self (when has_self: the row being replaced). */
 static int check_constraints(sealdb_txn *t, const catalog_table *tb, const record_value *vals,
@@ -1972,11 +2003,11 @@ static int check_constraints(sealdb_txn *t, const catalog_table *tb, const recor
         btree_cursor_init(&c, t->src, ix->root, 1);
         int cmp = 0, eof = 0, rc = btree_seek_index(&c, record_key_compare, &rk, &cmp, &eof);
         int conflict = 0;
+        int64_t other = 0;
         while (rc == SEALDB_OK && !eof && cmp > 0) {
             const uint8_t *rec;
             uint32_t len;
             int res = 0;
-            int64_t other = 0;
             if ((rc = btree_payload(&c, &rec, &len)) != SEALDB_OK ||
                 (rc = record_compare(rec, len, key, ix->ncol, ix->coll, ix->desc, 0, &res)) !=
                     SEALDB_OK ||
@@ -2006,7 +2037,9 @@ static int check_constraints(sealdb_txn *t, const catalog_table *tb, const recor
                                        tb->name, col_name(tb, ix->cols[k]));
                 used += w > 0 ? (size_t)w : 0;
             }
-            return error_set(err, SEALDB_ECONSTRAINT, "UNIQUE constraint failed: %s", cols);
+            return constraint_seen(
+                t, tb, other,
+                error_set(err, SEALDB_ECONSTRAINT, "UNIQUE constraint failed: %s", cols));
         }
     }
     return SEALDB_OK;
@@ -2046,8 +2079,10 @@ static int apply(sealdb_txn *t, const catalog_table *tb, const row_image *old, c
         }
         btree_cursor_close(&c);
         if (rc == SEALDB_OK && exists) {
-            return error_set(err, SEALDB_ECONSTRAINT, "UNIQUE constraint failed: %s.%s", tb->name,
-                             tb->ipk >= 0 ? tb->cols[tb->ipk].name : "rowid");
+            return constraint_seen(t, tb, img->rowid,
+                                   error_set(err, SEALDB_ECONSTRAINT,
+                                             "UNIQUE constraint failed: %s.%s", tb->name,
+                                             tb->ipk >= 0 ? tb->cols[tb->ipk].name : "rowid"));
         }
         if (rc != SEALDB_OK) {
             return rc;
@@ -2291,11 +2326,68 @@ static int change_scratch(sealdb_txn *t, uint32_t nx, uint32_t nc, uint32_t **of
 }
 
 /* Inserts a row, or with has_old replaces row old_rowid, with cols[0..n). */
+/* Values a caller read (sealdb_get, sealdb_cursor_row) point into pages
+ * and buffers the transaction's reads hold, which the write about to be
+ * made lets go of first (will_write): a read-modify-write of a row passes
+ * them back. So while reads hold anything, a row's text and blob values
+ * are copied (into memory wiped when replaced or freed) and *cols points
+ * at the copies. */
+static int hold_values(sealdb_txn *t, const sealdb_value **cols, uint32_t n, sealdb_error *err)
+{
+    const sealdb_value *v = *cols;
+    if (!v || n == 0 || (!t->get_open && !t->cursors)) {
+        return SEALDB_OK;
+    }
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if ((v[i].type == SEALDB_TEXT || v[i].type == SEALDB_BLOB) && v[i].p) {
+            bytes += v[i].n;
+        }
+    }
+    if (bytes == 0) {
+        return SEALDB_OK;
+    }
+    if (bytes > t->held_cap) {
+        uint8_t *b = malloc(bytes);
+        if (!b) {
+            return error_set(err, SEALDB_ENOMEM, "out of memory");
+        }
+        if (t->held) {
+            crypto_wipe(t->held, t->held_cap);
+        }
+        free(t->held);
+        t->held = b;
+        t->held_cap = bytes;
+    }
+    if (n > t->held_n) {
+        sealdb_value *a = realloc(t->held_vals, n * sizeof *a);
+        if (!a) {
+            return error_set(err, SEALDB_ENOMEM, "out of memory");
+        }
+        t->held_vals = a;
+        t->held_n = n;
+    }
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        t->held_vals[i] = v[i];
+        if ((v[i].type == SEALDB_TEXT || v[i].type == SEALDB_BLOB) && v[i].p) {
+            memcpy(t->held + at, v[i].p, v[i].n);
+            t->held_vals[i].p = t->held + at;
+            at += v[i].n;
+        }
+    }
+    *cols = t->held_vals;
+    return SEALDB_OK;
+}
+
 static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_rowid,
                      const sealdb_value *cols, uint32_t n, int64_t *rowid_out, sealdb_error *err)
 {
     catalog_table *tb = NULL;
     int rc = table_of(t, tbl, &tb, err);
+    if (rc == SEALDB_OK && n <= tb->ncol) {
+        rc = hold_values(t, &cols, n, err);
+    }
     if (rc == SEALDB_OK) {
         rc = check_writable(t, tb, err);
     }
@@ -2341,8 +2433,10 @@ static int write_row(sealdb_txn *t, sealdb_table *tbl, int has_old, int64_t old_
         int taken = 0;
         rc = rowid_taken(t, tb, rowid, &taken, err);
         if (rc == SEALDB_OK && taken) {
-            rc = error_set(err, SEALDB_ECONSTRAINT, "UNIQUE constraint failed: %s.%s", tb->name,
-                           tb->ipk >= 0 ? tb->cols[tb->ipk].name : "rowid");
+            rc = constraint_seen(t, tb, rowid,
+                                 error_set(err, SEALDB_ECONSTRAINT,
+                                           "UNIQUE constraint failed: %s.%s", tb->name,
+                                           tb->ipk >= 0 ? tb->cols[tb->ipk].name : "rowid"));
         }
     }
     if (rc == SEALDB_OK) {

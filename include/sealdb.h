@@ -507,7 +507,8 @@ typedef enum sealdb_type {
 
 /* One column value. TEXT and BLOB: n bytes at p. Values the library returns
  * point into its own memory and stay valid until the next call on the same
- * transaction or cursor. */
+ * transaction or cursor; that next call may be the write they are given to
+ * (sealdb_insert, sealdb_update: a row read, changed and written back). */
 typedef struct sealdb_value {
     uint8_t type; /* sealdb_type */
     uint32_t n;   /* TEXT, BLOB: length in bytes */

@@ -334,6 +334,12 @@ static const char *const rules[] = {
     "1b 1w1=1 1w5=5 1c 2B 3b 2s1-5=6 2o1 3w3=3 3c 2c! 4r 4s1-9=9 4c",
     "1b 1w1=1 1w5=5 1w9=9 1c 2B 3b 2s1-4=1 2o1 3w7=7 3c 2c",
     "1b 1w1=1 1c 2B 3b 2s2-9=0 2o1 3w20=3 3c 2c!",
+    /* serializable: a row an exclusive transaction changed after the
+     * snapshot read it refuses the commit, as a concurrent writer's would */
+    "1b 1w1=1 1c 2B 2g1=1 2o1 3x 3w1=2 3c 2c! 4r 4g1=2 4c",
+    /* serializable: a UNIQUE check that failed read the row it ran into; a
+     * delete of that row after the snapshot refuses the commit */
+    "1b 1w1=1,abc 1c 2B 3B 2w2=2,abc# 2w5=5 3g5=- 3d1 3c 2c!",
     /* a read-only serializable transaction always commits */
     "1b 1w1=1 1c 2B 3b 2g1=1 3w1=2 3c 2c",
     /* UNIQUE: two concurrent inserters of one value, exactly one commits
