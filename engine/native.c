@@ -124,7 +124,6 @@ struct sealdb_cursor {
     btree_cursor bc;
     int at;    /* at an entry (bc positioned, or saved) */
     int saved; /* the transaction wrote: bc was released, the position is in rowid/key */
-    int gone;  /* restoring found the entry deleted */
     int64_t rowid;
     uint8_t *key; /* saved index entry */
     uint32_t key_len, key_cap;
@@ -176,9 +175,16 @@ static int grow(void **p, uint32_t *cap, uint64_t need, size_t elem)
     while (n < need) {
         n *= 2;
     }
-    void *q = realloc(*p, (size_t)n * elem);
+    /* not realloc: these buffers hold rows and keys in the clear, and the
+     * old block is wiped before it goes back */
+    void *q = malloc((size_t)n * elem);
     if (!q) {
         return SEALDB_ENOMEM;
+    }
+    if (*p) {
+        memcpy(q, *p, (size_t)*cap * elem);
+        crypto_wipe(*p, (size_t)*cap * elem);
+        free(*p);
     }
     *p = q;
     *cap = n;
@@ -632,6 +638,9 @@ static void cursor_free(sealdb_cursor *c)
         c->t->failed = SEALDB_ENOMEM; /* a read it cannot validate: it must not commit */
     }
     cursor_release(c);
+    if (c->key) {
+        crypto_wipe(c->key, c->key_cap); /* a saved index entry, in the clear */
+    }
     free(c->key);
     free(c->fields);
     free(c);
@@ -1289,7 +1298,6 @@ static int moved(sealdb_cursor *c, int rc, int eof, sealdb_error *err)
         return bt_error(err, rc, &c->bc, c->ix ? c->ix->name : c->tb->name);
     }
     c->at = !eof;
-    c->gone = 0;
     /* the table cursor (index cursors) stays open: the next row's seek
      * keeps the root and interior pages it shares with this row's */
     return SEALDB_OK;
